@@ -1,0 +1,98 @@
+namespace OpenMss.Storage;
+
+/// <summary>
+/// The operator's durable store: mailboxes, folders, messages, the outbound delivery queue and
+/// the audit trail. One interface, two backends (<c>Sqlite/</c>, <c>Postgres/</c>), the same
+/// test suite on both.
+/// </summary>
+/// <remarks>
+/// Every write method returns only once its data is durably committed (the SMTP layer answers
+/// <c>250</c> after <see cref="DeliverAsync"/> or <see cref="EnqueueAsync"/> returns). Writes from
+/// concurrent callers are grouped into one transaction and one fsync (group commit), so the cost
+/// of durability is shared across sessions. Message bytes and envelopes are encrypted at rest
+/// (AES-GCM) with a key held outside the database.
+/// </remarks>
+public interface IMailStore : IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema to the current version.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    // ---- Mailboxes ---------------------------------------------------------------------
+
+    /// <summary>Creates a mailbox with its standard folders (INBOX, Sent, Drafts, Trash, Archive).</summary>
+    /// <exception cref="MailboxExistsException">The address is already taken.</exception>
+    Task<MailboxRecord> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a mailbox by address (case-insensitive).</summary>
+    Task<MailboxRecord?> FindMailboxAsync(string address, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a mailbox, its folders and messages. Returns false when it did not exist.</summary>
+    Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default);
+
+    // ---- Folders and messages ----------------------------------------------------------
+
+    Task<IReadOnlyList<FolderRecord>> ListFoldersAsync(long mailboxId, CancellationToken cancellationToken = default);
+
+    Task<FolderRecord?> FindFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Delivers one message to the INBOX of each recipient mailbox in one transaction; the bytes
+    /// are stored once whatever the number of recipients. Durable when the task completes.
+    /// </summary>
+    Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a message to one folder (Sent copy, notification, IMAP APPEND). Durable on completion.</summary>
+    Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the messages of a folder in UID order, starting at <paramref name="fromUid"/>.</summary>
+    Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the raw RFC 5322 bytes of a message (decrypted), or null when absent.</summary>
+    Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default);
+
+    // ---- Delivery queue ----------------------------------------------------------------
+
+    /// <summary>
+    /// Queues a message for remote delivery: one queue entry per destination domain, each with
+    /// its recipients. Durable when the task completes. Returns the entry ids.
+    /// </summary>
+    Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> entries whose next attempt is due, for
+    /// <paramref name="leaseFor"/>; an entry leased by another worker whose lease has not expired
+    /// is skipped (row-level leases: several nodes may share one database).
+    /// </summary>
+    Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the raw bytes of a queued message (decrypted).</summary>
+    Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the outcome of one delivery attempt: recipients delivered or failed for good are
+    /// marked; the entry is removed once no recipient is pending, otherwise it is released
+    /// for a new attempt at <see cref="QueueAttempt.NextAttemptAt"/>.
+    /// </summary>
+    Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<QueueEntry>> ListQueueAsync(CancellationToken cancellationToken = default);
+
+    Task<QueueEntry?> FindQueueEntryAsync(long entryId, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes an entry due now (and releases its lease). False when it does not exist.</summary>
+    Task<bool> RetryNowAsync(long entryId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an entry without delivering it. False when it does not exist.</summary>
+    Task<bool> DropAsync(long entryId, CancellationToken cancellationToken = default);
+
+    Task<long> CountQueueAsync(CancellationToken cancellationToken = default);
+
+    // ---- Audit trail -------------------------------------------------------------------
+
+    /// <summary>Appends an audit event (never message content or subject). Durable on completion.</summary>
+    Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,379 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenMss.Queue.Notifications;
+using OpenMss.Queue.Submission;
+using OpenMss.Storage;
+using OpenMss.Trust;
+
+namespace OpenMss.Queue.Delivery;
+
+/// <summary>
+/// The outbound delivery queue's worker (issue 2, point 6; SPEC §4 "No data loss"): leases due
+/// entries from the store, makes one attempt per entry (one destination domain, all its pending
+/// recipients), records the outcome, retries with exponential backoff on temporary failures,
+/// and sends RFC 3464 notifications: failure at once on 5xx or after
+/// <see cref="DeliveryQueueOptions.GiveUpAfter"/>, one delay report after
+/// <see cref="DeliveryQueueOptions.DelayNotificationAfter"/>, and "relayed" when success was
+/// asked and the next hop does not support DSN.
+/// </summary>
+/// <remarks>
+/// <para>The queue lives in the store: entries are leased row by row, so a worker that dies
+/// loses nothing (its leases expire and any worker takes the entries over) and several nodes may
+/// share one database.</para>
+/// <para>A notification is handed off (stored) before the attempt is recorded: a crash in
+/// between may repeat a notification but never lose one. No notification is ever sent for a
+/// message with the null sender.</para>
+/// <para>Logs carry entry ids, destination domains and reply codes; never recipient addresses,
+/// subjects or content.</para>
+/// </remarks>
+public sealed partial class DeliveryWorker : IDisposable
+{
+    /// <summary>Name of the meter with the queue's instruments (see <see cref="DeliveryMetrics"/>).</summary>
+    public const string MeterName = DeliveryMetrics.MeterName;
+
+    private readonly IMailStore store;
+    private readonly DeliveryQueueOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly SmtpDeliveryTransport transport;
+    private readonly DeliveryMetrics metrics;
+    private readonly ConcurrentDictionary<long, bool> inFlight = new();
+    private TaskCompletionSource wakeSignal = NewSignal();
+    private long depth;
+
+    public DeliveryWorker(
+        IMailStore store,
+        IRouteResolver routes,
+        TrustValidator trust,
+        DeliveryQueueOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(trust);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        this.store = store;
+        this.options = options;
+        time = timeProvider ?? TimeProvider.System;
+        loggerFactory ??= NullLoggerFactory.Instance;
+        logger = loggerFactory.CreateLogger<DeliveryWorker>();
+        transport = new SmtpDeliveryTransport(routes, trust, options, loggerFactory.CreateLogger<SmtpDeliveryTransport>());
+        Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>());
+        WorkerId = options.WorkerId ?? $"{options.HostName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+        metrics = new DeliveryMetrics(meterFactory, () => Interlocked.Read(ref depth));
+    }
+
+    /// <summary>
+    /// The submitter wired to this worker: local recipients are delivered at once, remote ones
+    /// queued and the worker woken. Hand this to the CLI and SMTP submission.
+    /// </summary>
+    public MessageSubmitter Submitter { get; }
+
+    /// <summary>The lease owner name of this worker.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>The queue depth last read from the store.</summary>
+    public long QueueDepth => Interlocked.Read(ref depth);
+
+    /// <summary>Makes the running loop look for due entries now instead of at the next poll.</summary>
+    public void Wake() => Interlocked.Exchange(ref wakeSignal, NewSignal()).TrySetResult();
+
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> is cancelled: leases due entries as
+    /// delivery slots free up (at most <see cref="DeliveryQueueOptions.MaxConcurrentDeliveries"/>
+    /// at once), polling every <see cref="DeliveryQueueOptions.PollInterval"/> or when woken.
+    /// Returns (without throwing) once the deliveries in progress have stopped; an entry
+    /// interrupted by the cancellation is attempted again when its lease expires.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var running = new List<Task>();
+        LogStarted(WorkerId);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                running.RemoveAll(t => t.IsCompleted);
+                var signal = Volatile.Read(ref wakeSignal).Task;
+                var free = options.MaxConcurrentDeliveries - running.Count;
+                var leased = 0;
+                if (free > 0)
+                {
+                    try
+                    {
+                        var entries = await store.LeaseDueAsync(time.GetUtcNow(), free, options.LeaseDuration, WorkerId, cancellationToken).ConfigureAwait(false);
+                        foreach (var entry in entries)
+                        {
+                            if (inFlight.TryAdd(entry.Id, true))
+                            {
+                                running.Add(ProcessGuardedAsync(entry, cancellationToken));
+                                leased++;
+                            }
+                        }
+
+                        await RefreshDepthAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The store may be briefly unavailable (restart, failover): keep polling.
+                        LogStoreUnavailable(ex);
+                    }
+                }
+
+                if (free > 0 && leased == free)
+                {
+                    continue; // every slot was filled: more entries may be due.
+                }
+
+                var waits = new List<Task> { signal, Task.Delay(options.PollInterval, time, cancellationToken) };
+                if (running.Count > 0)
+                {
+                    waits.Add(Task.WhenAny(running));
+                }
+
+                await Task.WhenAny(waits).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+            LogStopped(WorkerId);
+        }
+    }
+
+    /// <summary>
+    /// Leases the entries due now (up to <see cref="DeliveryQueueOptions.MaxConcurrentDeliveries"/>),
+    /// delivers them concurrently and returns how many were processed. For tests, the CLI and
+    /// hosts that schedule the queue themselves.
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = await store.LeaseDueAsync(time.GetUtcNow(), options.MaxConcurrentDeliveries, options.LeaseDuration, WorkerId, cancellationToken).ConfigureAwait(false);
+        var work = new List<Task>();
+        foreach (var entry in entries)
+        {
+            if (inFlight.TryAdd(entry.Id, true))
+            {
+                work.Add(ProcessGuardedAsync(entry, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(work).ConfigureAwait(false);
+        await RefreshDepthAsync(cancellationToken).ConfigureAwait(false);
+        return work.Count;
+    }
+
+    public void Dispose() => metrics.Dispose();
+
+    private async Task ProcessGuardedAsync(QueueEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            await ProcessAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the lease expires and the entry is attempted again later.
+        }
+        catch (Exception ex)
+        {
+            // Anything unexpected (store failure, a bug) must not stop the other deliveries;
+            // the entry stays leased until its lease expires, then is attempted again.
+            LogEntryFailed(entry.Id, entry.Domain, ex);
+        }
+        finally
+        {
+            inFlight.TryRemove(entry.Id, out _);
+        }
+    }
+
+    private async Task ProcessAsync(QueueEntry entry, CancellationToken cancellationToken)
+    {
+        var pending = entry.Recipients.Where(r => r.State == RecipientState.Pending).ToList();
+        if (pending.Count == 0)
+        {
+            // Nothing left to do (e.g. a crash after the last outcome): let the store drop it.
+            await store.RecordAttemptAsync(new QueueAttempt(entry.Id, WorkerId, [], time.GetUtcNow(), entry.LastError, entry.DelayNotified), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var raw = await store.ReadQueuedMessageAsync(entry.Id, cancellationToken).ConfigureAwait(false);
+        DeliveryAttemptResult result;
+        if (raw is null)
+        {
+            LogContentMissing(entry.Id);
+            result = new DeliveryAttemptResult(
+                pending.Select(r => new RecipientAttemptResult(r, RecipientResult.Failed, "5.3.0", "x-openmss; the queued message could not be read", RemoteReplied: false)).ToList(),
+                null,
+                "queued message content missing",
+                RemoteSupportsDsn: false);
+        }
+        else
+        {
+            result = await transport.DeliverAsync(entry, pending, raw, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = time.GetUtcNow();
+        var expired = now >= entry.QueuedAt + options.GiveUpAfter;
+        var outcomes = new List<RecipientOutcome>();
+        var failed = new List<DsnRecipientReport>();
+        var relayed = new List<DsnRecipientReport>();
+        var stillPending = new List<RecipientAttemptResult>();
+        int delivered = 0, failedCount = 0;
+
+        foreach (var r in result.Recipients)
+        {
+            var remoteMta = r.RemoteReplied ? result.RemoteMta : null;
+            switch (r.Result)
+            {
+                case RecipientResult.Delivered:
+                    delivered++;
+                    outcomes.Add(new RecipientOutcome(r.Recipient.Id, RecipientState.Delivered, r.Status, r.Diagnostic));
+                    if (!result.RemoteSupportsDsn && MessageSubmitter.Wants(r.Recipient.Notify, DsnNotify.Success))
+                    {
+                        relayed.Add(Report(r.Recipient, DsnAction.Relayed, r.Status, remoteMta, r.Diagnostic, now));
+                    }
+
+                    break;
+
+                case RecipientResult.Failed:
+                    failedCount++;
+                    outcomes.Add(new RecipientOutcome(r.Recipient.Id, RecipientState.Failed, r.Status, r.Diagnostic));
+                    if (MessageSubmitter.Wants(r.Recipient.Notify, DsnNotify.Failure))
+                    {
+                        failed.Add(Report(r.Recipient, DsnAction.Failed, r.Status, remoteMta, r.Diagnostic, now));
+                    }
+
+                    break;
+
+                case RecipientResult.Deferred when expired:
+                    // Giving up: a remote temporary reply keeps its own code; a relay that never
+                    // answered means the delivery time expired (RFC 3463 X.4.7).
+                    failedCount++;
+                    var status = r.RemoteReplied ? r.Status : "4.4.7";
+                    outcomes.Add(new RecipientOutcome(r.Recipient.Id, RecipientState.Failed, status, r.Diagnostic));
+                    if (MessageSubmitter.Wants(r.Recipient.Notify, DsnNotify.Failure))
+                    {
+                        failed.Add(Report(r.Recipient, DsnAction.Failed, status, remoteMta, r.Diagnostic, now));
+                    }
+
+                    break;
+
+                default:
+                    stillPending.Add(r);
+                    break;
+            }
+        }
+
+        var giveUpAt = entry.QueuedAt + options.GiveUpAfter;
+        var delayNotified = entry.DelayNotified;
+        var delayed = new List<DsnRecipientReport>();
+        if (!delayNotified && stillPending.Count > 0 && now >= entry.QueuedAt + options.DelayNotificationAfter)
+        {
+            delayNotified = true;
+            foreach (var r in stillPending.Where(p => MessageSubmitter.Wants(p.Recipient.Notify, DsnNotify.Delay)))
+            {
+                delayed.Add(Report(r.Recipient, DsnAction.Delayed, r.Status, r.RemoteReplied ? result.RemoteMta : null, r.Diagnostic, now) with { WillRetryUntil = giveUpAt });
+            }
+        }
+
+        // Notifications are stored before the attempt is recorded: a crash in between repeats a
+        // notification at the next attempt but never loses one. Once the remote has answered,
+        // shutting down no longer interrupts: these are short local writes, and skipping them
+        // would make the next attempt deliver the message a second time.
+        if (entry.MailFrom.Length > 0)
+        {
+            await NotifyAsync(entry, raw, failed, "failure", CancellationToken.None).ConfigureAwait(false);
+            await NotifyAsync(entry, raw, delayed, "delay", CancellationToken.None).ConfigureAwait(false);
+            await NotifyAsync(entry, raw, relayed, "success", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Never later than the moments when the sender must hear from us.
+        var next = now + RetryPolicy.NextDelay(entry.Attempts + 1, options);
+        if (!delayNotified && entry.QueuedAt + options.DelayNotificationAfter > now)
+        {
+            next = Min(next, entry.QueuedAt + options.DelayNotificationAfter);
+        }
+
+        if (giveUpAt > now)
+        {
+            next = Min(next, giveUpAt);
+        }
+
+        var lastError = result.Error ?? stillPending.Select(p => p.Diagnostic).FirstOrDefault();
+        await store.RecordAttemptAsync(new QueueAttempt(entry.Id, WorkerId, outcomes, next, lastError, delayNotified), CancellationToken.None).ConfigureAwait(false);
+
+        var outcome = stillPending.Count > 0 ? "deferred" : failedCount > 0 ? "failed" : "delivered";
+        metrics.Attempt(outcome);
+        if (stillPending.Count > 0)
+        {
+            LogDeferred(entry.Id, entry.Domain, entry.Attempts + 1, delivered, failedCount, stillPending.Count, stillPending[0].Status, next);
+        }
+        else
+        {
+            LogCompleted(entry.Id, entry.Domain, entry.Attempts + 1, delivered, failedCount);
+        }
+    }
+
+    private async Task NotifyAsync(QueueEntry entry, byte[]? raw, List<DsnRecipientReport> recipients, string kind, CancellationToken cancellationToken)
+    {
+        if (recipients.Count == 0)
+        {
+            return;
+        }
+
+        var report = new DeliveryReport(entry.MailFrom, recipients, raw ?? ReadOnlyMemory<byte>.Empty, entry.ReturnFullMessage, entry.QueuedAt, entry.EnvelopeId);
+        await Submitter.SendNotificationAsync(report, cancellationToken).ConfigureAwait(false);
+        metrics.Notification(kind);
+        LogNotified(entry.Id, kind, recipients.Count);
+    }
+
+    private static DsnRecipientReport Report(QueueRecipient recipient, DsnAction action, string status, string? remoteMta, string? diagnostic, DateTimeOffset now) =>
+        new(recipient.Address, action, status, recipient.OriginalRecipient, remoteMta, diagnostic, LastAttemptDate: now);
+
+    private async Task RefreshDepthAsync(CancellationToken cancellationToken)
+    {
+        var count = await store.CountQueueAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref depth, count);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery worker {WorkerId} started")]
+    private partial void LogStarted(string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery worker {WorkerId} stopped")]
+    private partial void LogStopped(string workerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery queue: the store is unavailable, will poll again")]
+    private partial void LogStoreUnavailable(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queue entry {EntryId} to {Domain}: attempt aborted; retried once its lease expires")]
+    private partial void LogEntryFailed(long entryId, string domain, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queue entry {EntryId}: the queued message could not be read; its recipients fail")]
+    private partial void LogContentMissing(long entryId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId} to {Domain}: attempt {Attempt} done, {Delivered} delivered, {Failed} failed")]
+    private partial void LogCompleted(long entryId, string domain, int attempt, int delivered, int failed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId} to {Domain}: attempt {Attempt}, {Delivered} delivered, {Failed} failed, {Pending} deferred ({Status}); next attempt at {NextAttempt:o}")]
+    private partial void LogDeferred(long entryId, string domain, int attempt, int delivered, int failed, int pending, string status, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId}: {Kind} notification sent for {Count} recipient(s)")]
+    private partial void LogNotified(long entryId, string kind, int count);
+}

@@ -1,0 +1,220 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MimeKit;
+using OpenMss.Queue.Delivery;
+using OpenMss.Queue.Notifications;
+using OpenMss.Storage;
+
+namespace OpenMss.Queue.Submission;
+
+/// <summary>
+/// The single entry point for outgoing mail of an operator (issue 2, point 6): recipients in the
+/// operator's own domains are delivered straight to their mailboxes, the others are queued for
+/// delivery to their operators (one queue entry per destination domain) and the delivery worker
+/// is woken. The CLI (<c>openmss send</c>), SMTP submission and the queue's own delivery status
+/// notifications all go through it.
+/// </summary>
+/// <remarks>
+/// Both paths are durable when the task completes (the store commits before returning). A local
+/// recipient with <c>NOTIFY=SUCCESS</c> gets a "delivered" report (RFC 3461 §6.2.2) unless the
+/// sender is null.
+/// </remarks>
+public sealed partial class MessageSubmitter
+{
+    private readonly IMailStore store;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly Action? wake;
+    private readonly HashSet<string> localDomains;
+    private readonly DeliveryStatusNotification notifications;
+
+    /// <param name="store">The operator's store.</param>
+    /// <param name="localDomains">The operator's domains; the first one signs notifications (<c>MAILER-DAEMON@…</c>).</param>
+    /// <param name="wake">Called after something was queued: <see cref="DeliveryWorker.Wake"/> of the running worker, or null
+    /// when none runs in this process (the worker of the serving process polls the store).</param>
+    /// <param name="hostName">This MTA's name for <c>Reporting-MTA</c>; the first local domain by default.</param>
+    public MessageSubmitter(
+        IMailStore store,
+        IEnumerable<string> localDomains,
+        Action? wake = null,
+        string? hostName = null,
+        TimeProvider? timeProvider = null,
+        ILogger<MessageSubmitter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(localDomains);
+        var domains = localDomains.Select(d => d.Trim().TrimEnd('.')).Where(d => d.Length > 0).ToList();
+        if (domains.Count == 0)
+        {
+            throw new ArgumentException("At least one local domain is needed.", nameof(localDomains));
+        }
+
+        this.store = store;
+        time = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger<MessageSubmitter>.Instance;
+        this.wake = wake;
+        this.localDomains = new HashSet<string>(domains, StringComparer.OrdinalIgnoreCase);
+        notifications = new DeliveryStatusNotification(string.IsNullOrWhiteSpace(hostName) ? domains[0] : hostName, domains[0]);
+    }
+
+    /// <summary>Whether <paramref name="address"/> belongs to one of this operator's domains.</summary>
+    public bool IsLocal(string address) => DomainOf(address) is { } domain && localDomains.Contains(domain);
+
+    /// <summary>
+    /// Delivers or queues a message. Unknown local mailboxes and malformed addresses are reported
+    /// per recipient in the result, not thrown; the others are stored durably before the task
+    /// completes.
+    /// </summary>
+    /// <param name="mailFrom">The reverse-path; empty for the null sender (notifications).</param>
+    /// <param name="raw">The message as RFC 5322 bytes, stored and relayed unchanged.</param>
+    /// <param name="envelopeId">RFC 3461 <c>ENVID</c>.</param>
+    /// <param name="returnFull">RFC 3461 <c>RET=FULL</c> (else headers only).</param>
+    public async Task<SubmissionResult> SubmitAsync(
+        string mailFrom,
+        IReadOnlyList<OutboundRecipient> recipients,
+        ReadOnlyMemory<byte> raw,
+        string? envelopeId = null,
+        bool returnFull = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailFrom);
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count == 0)
+        {
+            throw new ArgumentException("A message needs at least one recipient.", nameof(recipients));
+        }
+
+        if (raw.IsEmpty)
+        {
+            throw new ArgumentException("The message is empty.", nameof(raw));
+        }
+
+        var now = time.GetUtcNow();
+        var dispositions = new RecipientDisposition[recipients.Count];
+        var local = new List<(int Index, OutboundRecipient Recipient, string Mailbox)>();
+        var remote = new List<OutboundRecipient>();
+        var seenRemote = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var recipient = recipients[i];
+            if (DomainOf(recipient.Address) is not { } domain)
+            {
+                dispositions[i] = RecipientDisposition.InvalidAddress;
+            }
+            else if (localDomains.Contains(domain))
+            {
+                var mailbox = await store.FindMailboxAsync(recipient.Address, cancellationToken).ConfigureAwait(false);
+                if (mailbox is null)
+                {
+                    dispositions[i] = RecipientDisposition.UnknownMailbox;
+                }
+                else
+                {
+                    dispositions[i] = RecipientDisposition.DeliveredLocally;
+                    local.Add((i, recipient, mailbox.Address));
+                }
+            }
+            else
+            {
+                dispositions[i] = RecipientDisposition.Queued;
+                if (seenRemote.Add(recipient.Address))
+                {
+                    remote.Add(recipient);
+                }
+            }
+        }
+
+        IReadOnlyList<StoredMessageRef> stored = [];
+        if (local.Count > 0)
+        {
+            var mailboxes = local.Select(l => l.Mailbox).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            stored = await store.DeliverAsync(new InboundMessage(mailFrom, mailboxes, raw, now), cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<long> entries = [];
+        if (remote.Count > 0)
+        {
+            entries = await store.EnqueueAsync(new OutboundMessage(mailFrom, remote, raw, now, envelopeId, returnFull), cancellationToken).ConfigureAwait(false);
+            wake?.Invoke();
+        }
+
+        var refused = dispositions.Count(d => d is RecipientDisposition.UnknownMailbox or RecipientDisposition.InvalidAddress);
+        LogSubmitted(local.Count, remote.Count, entries.Count, refused);
+
+        // RFC 3461 §6.2.2: the final delivery MTA reports success when asked. The null sender
+        // never gets a report (that is how notification loops are prevented).
+        var wantSuccess = local.Where(l => Wants(l.Recipient.Notify, DsnNotify.Success)).ToList();
+        if (mailFrom.Length > 0 && wantSuccess.Count > 0)
+        {
+            var report = new DeliveryReport(
+                mailFrom,
+                wantSuccess.Select(l => new DsnRecipientReport(l.Recipient.Address, DsnAction.Delivered, "2.0.0", l.Recipient.OriginalRecipient, LastAttemptDate: now)).ToList(),
+                raw,
+                returnFull,
+                now,
+                envelopeId);
+            await SendNotificationAsync(report, cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcome = recipients.Select((r, i) => new RecipientSubmission(r.Address, dispositions[i])).ToList();
+        return new SubmissionResult(outcome, entries, stored);
+    }
+
+    /// <summary>
+    /// Builds a delivery status notification and sends it to the original sender with the null
+    /// reverse-path: into the sender's INBOX when local, through the queue otherwise.
+    /// </summary>
+    /// <returns>The submission result, or null when nothing was sent (null original sender).</returns>
+    public async Task<SubmissionResult?> SendNotificationAsync(DeliveryReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (string.IsNullOrEmpty(report.OriginalSender))
+        {
+            return null;
+        }
+
+        MimeMessage notification = notifications.Create(report, time.GetUtcNow());
+        var bytes = DeliveryStatusNotification.ToBytes(notification);
+        var result = await SubmitAsync(string.Empty, [new OutboundRecipient(report.OriginalSender, DsnNotify.Never)], bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!result.AllAccepted)
+        {
+            LogNotificationUndeliverable(result.Recipients[0].Disposition);
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether a recipient's RFC 3461 NOTIFY asks for <paramref name="kind"/> (default: failure and delay).</summary>
+    public static bool Wants(DsnNotify notify, DsnNotify kind)
+    {
+        if (notify == DsnNotify.Default)
+        {
+            return kind is DsnNotify.Failure or DsnNotify.Delay;
+        }
+
+        return !notify.HasFlag(DsnNotify.Never) && notify.HasFlag(kind);
+    }
+
+    private static string? DomainOf(string address)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            return null;
+        }
+
+        var at = address.LastIndexOf('@');
+        if (at <= 0 || at == address.Length - 1)
+        {
+            return null;
+        }
+
+        return address[(at + 1)..].Trim().TrimEnd('.');
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message submitted: {Local} local recipient(s), {Remote} remote recipient(s) in {Entries} queue entr(y/ies), {Refused} refused")]
+    private partial void LogSubmitted(int local, int remote, int entries, int refused);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery status notification could not be delivered: {Disposition}")]
+    private partial void LogNotificationUndeliverable(RecipientDisposition disposition);
+}

@@ -40,10 +40,14 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>
     /// Delivers one message to the INBOX of each recipient mailbox in one transaction; the bytes
     /// are stored once whatever the number of recipients. Durable when the task completes.
+    /// Recipients are matched case-insensitively and a mailbox listed twice gets one copy; the
+    /// result follows the order of the distinct recipients.
     /// </summary>
+    /// <exception cref="MailboxNotFoundException">A recipient has no mailbox; nothing was stored for anyone.</exception>
     Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Appends a message to one folder (Sent copy, notification, IMAP APPEND). Durable on completion.</summary>
+    /// <exception cref="FolderNotFoundException">The folder does not exist.</exception>
     Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default);
 
     /// <summary>Lists the messages of a folder in UID order, starting at <paramref name="fromUid"/>.</summary>
@@ -73,10 +77,13 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>
     /// Records the outcome of one delivery attempt: recipients delivered or failed for good are
     /// marked; the entry is removed once no recipient is pending, otherwise it is released
-    /// for a new attempt at <see cref="QueueAttempt.NextAttemptAt"/>.
+    /// for a new attempt at <see cref="QueueAttempt.NextAttemptAt"/>. An entry dropped meanwhile
+    /// is ignored.
     /// </summary>
+    /// <exception cref="QueueLeaseLostException">The caller no longer holds the lease; nothing was changed.</exception>
     Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default);
 
+    /// <summary>Every queue entry with its recipients, the next due first.</summary>
     Task<IReadOnlyList<QueueEntry>> ListQueueAsync(CancellationToken cancellationToken = default);
 
     Task<QueueEntry?> FindQueueEntryAsync(long entryId, CancellationToken cancellationToken = default);
@@ -94,5 +101,10 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Appends an audit event (never message content or subject). Durable on completion.</summary>
     Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Events matching every given criterion, newest first, at most <see cref="AuditQuery.Limit"/>.
+    /// <see cref="AuditQuery.From"/> is inclusive, <see cref="AuditQuery.To"/> exclusive; mailboxes
+    /// match case-insensitively (they are stored lower-case), actors exactly.
+    /// </summary>
     Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }

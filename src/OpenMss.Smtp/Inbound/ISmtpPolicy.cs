@@ -1,0 +1,50 @@
+using OpenMss.Smtp.Protocol;
+
+namespace OpenMss.Smtp.Inbound;
+
+/// <summary>
+/// The decisions of an SMTP service, apart from the protocol mechanics the session handles
+/// (syntax, sequence, line and size limits, pipelining, TLS). The relay (<see cref="RelayPolicy"/>,
+/// SPEC §3.1) and the submission service (SPEC §3.2, later) are two policies over the same session.
+/// </summary>
+/// <remarks>
+/// One instance serves every session concurrently: per-session and per-transaction state goes in
+/// <see cref="SmtpSessionContext.PolicyState"/> and <see cref="SmtpTransaction.PolicyState"/>.
+/// A hook that throws ends the session without acknowledging anything; storage failures should
+/// be answered with <see cref="SmtpReplies.StorageFailure"/> instead.
+/// </remarks>
+public interface ISmtpPolicy
+{
+    /// <summary>Before the greeting. Null to greet; a reply (e.g. <see cref="SmtpReplies.ConnectionRefused"/>) to send it and close.</summary>
+    ValueTask<SmtpReply?> OnConnectedAsync(SmtpSessionContext session, CancellationToken cancellationToken = default) => ValueTask.FromResult<SmtpReply?>(null);
+
+    /// <summary>
+    /// Extra EHLO keywords (e.g. <c>AUTH PLAIN</c> for submission once TLS is active). The session
+    /// advertises PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, DSN, SMTPUTF8 and STARTTLS itself.
+    /// </summary>
+    IReadOnlyList<string> GetExtensions(SmtpSessionContext session) => [];
+
+    /// <summary>
+    /// After a successful TLS handshake (the peer certificate is in <see cref="SmtpSessionContext.ClientCertificate"/>).
+    /// Null to continue; a reply to refuse the client: it is sent in answer to the next command and
+    /// the connection closed. Policies that prefer to explain the refusal at MAIL return null and
+    /// keep their verdict in <see cref="SmtpSessionContext.PolicyState"/>.
+    /// </summary>
+    ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionContext session, CancellationToken cancellationToken = default) => ValueTask.FromResult<SmtpReply?>(null);
+
+    /// <summary>
+    /// MAIL FROM, after the session checked the sequence, TLS (when required) and the declared SIZE.
+    /// A 2xx reply opens the transaction.
+    /// </summary>
+    ValueTask<SmtpReply> OnMailFromAsync(SmtpSessionContext session, SmtpTransaction transaction, CancellationToken cancellationToken = default);
+
+    /// <summary>RCPT TO, after the session checked the recipient count. A 2xx reply adds the recipient.</summary>
+    ValueTask<SmtpReply> OnRecipientAsync(SmtpSessionContext session, SmtpTransaction transaction, RcptToCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The end of DATA, for a message within the size and line limits. Answer 250 only once the
+    /// message is durably stored. <paramref name="message"/> is valid only until the returned task
+    /// completes (its buffer then goes back to a pool).
+    /// </summary>
+    ValueTask<SmtpReply> OnMessageAsync(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, CancellationToken cancellationToken = default);
+}

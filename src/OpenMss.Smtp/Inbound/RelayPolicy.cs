@@ -1,0 +1,303 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenMss.Smtp.Protocol;
+using OpenMss.Storage;
+using OpenMss.Trust;
+
+namespace OpenMss.Smtp.Inbound;
+
+/// <summary>
+/// The MSSanté operator-to-operator relay rules (SPEC §3.1): STARTTLS first; a client certificate
+/// from the trust authority (not expired, not revoked) naming a whitelisted domain; a sender
+/// domain that belongs to that certificate and is whitelisted (or the null sender of a
+/// notification); recipients in this operator's domains with an existing mailbox (no open relay);
+/// <c>250</c> only once <see cref="IMailStore.DeliverAsync"/> has durably stored the message.
+/// </summary>
+/// <remarks>
+/// The certificate and whitelist are checked at every MAIL, so that a domain removed from the
+/// whitelist, a certificate that expires or is revoked mid-session stops being accepted at once.
+/// The chain is rebuilt at most every <see cref="CertificateRecheckInterval"/> per session (chain
+/// building costs far more than the rest of a transaction); expiry and the whitelist are checked
+/// every time.
+/// </remarks>
+public sealed class RelayPolicy : ISmtpPolicy
+{
+    private readonly IMailStore _store;
+    private readonly TrustValidator _validator;
+    private readonly IWhitelist _whitelist;
+    private readonly HashSet<string> _localDomains;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _localDomainLookup;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <param name="store">Where local mailboxes live and messages are delivered.</param>
+    /// <param name="validator">The trust space certificate validator (chain, validity, CRL).</param>
+    /// <param name="whitelist">The MSSanté whitelist of operator domains (refreshed by its source).</param>
+    /// <param name="localDomains">The mail domains this operator serves; other recipients are relaying.</param>
+    /// <param name="logger">Logs certificate checks and storage failures, never addresses or content.</param>
+    /// <param name="timeProvider">The clock (for the <c>Received:</c> date and certificate rechecks).</param>
+    public RelayPolicy(
+        IMailStore store,
+        TrustValidator validator,
+        IWhitelist whitelist,
+        IEnumerable<string> localDomains,
+        ILogger<RelayPolicy>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(validator);
+        ArgumentNullException.ThrowIfNull(whitelist);
+        ArgumentNullException.ThrowIfNull(localDomains);
+        _store = store;
+        _validator = validator;
+        _whitelist = whitelist;
+        _localDomains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var domain in localDomains)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(domain, nameof(localDomains));
+            _localDomains.Add(ToAscii(domain.Trim().TrimEnd('.')));
+        }
+
+        if (_localDomains.Count == 0)
+        {
+            throw new ArgumentException("The relay needs at least one local domain.", nameof(localDomains));
+        }
+
+        _localDomainLookup = _localDomains.GetAlternateLookup<ReadOnlySpan<char>>();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>How long a session may reuse its certificate chain check before MAIL rebuilds it (default 1 minute).</summary>
+    public TimeSpan CertificateRecheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The domains this operator serves (A-labels).</summary>
+    public IReadOnlyCollection<string> LocalDomains => _localDomains;
+
+    public ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionContext session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var state = new PeerState(Validate(session), _time.GetUtcNow());
+        session.PolicyState = state;
+
+        // The verdict is given at MAIL, with a reply that says what is wrong.
+        return ValueTask.FromResult<SmtpReply?>(null);
+    }
+
+    public ValueTask<SmtpReply> OnMailFromAsync(SmtpSessionContext session, SmtpTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(transaction);
+        return ValueTask.FromResult(CheckSender(session, transaction));
+    }
+
+    private SmtpReply CheckSender(SmtpSessionContext session, SmtpTransaction transaction)
+    {
+        if (!session.IsTls)
+        {
+            return SmtpReplies.StartTlsFirst;
+        }
+
+        var check = CurrentCheck(session);
+        if (check.Code == PeerFailure.Missing)
+        {
+            return SmtpReplies.ClientCertificateRequired;
+        }
+
+        if (!check.IsTrusted)
+        {
+            return SmtpReplies.ClientCertificateRefusedBecause(check.Failure ?? "not trusted");
+        }
+
+        var whitelisted = false;
+        foreach (var name in check.DnsNames)
+        {
+            if (_whitelist.Contains(name))
+            {
+                whitelisted = true;
+                break;
+            }
+        }
+
+        if (!whitelisted)
+        {
+            return SmtpReplies.PeerNotWhitelisted;
+        }
+
+        if (transaction.IsNullSender)
+        {
+            // Delivery notifications come from <> (RFC 5321 §4.5.5).
+            return SmtpReplies.SenderOk;
+        }
+
+        var domain = DomainOf(transaction.ReversePath);
+        if (domain is null || !check.NamesDomain(domain))
+        {
+            return SmtpReplies.SenderDomainNotInCertificate;
+        }
+
+        return _whitelist.Contains(domain) ? SmtpReplies.SenderOk : SmtpReplies.SenderDomainNotWhitelisted;
+    }
+
+    public async ValueTask<SmtpReply> OnRecipientAsync(SmtpSessionContext session, SmtpTransaction transaction, RcptToCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(command);
+        var address = command.Recipient;
+        var at = address.LastIndexOf('@');
+        if (at < 0)
+        {
+            // <Postmaster> without a domain: this operator has no such mailbox to give.
+            return SmtpReplies.UnknownMailbox;
+        }
+
+        if (!IsLocalDomain(address.AsSpan(at + 1)))
+        {
+            return SmtpReplies.RelayDenied;
+        }
+
+        MailboxRecord? mailbox;
+        try
+        {
+            mailbox = await _store.FindMailboxAsync(address, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SmtpLog.LookupFailed(_logger, session.SessionId, ex);
+            return SmtpReplies.StorageFailure;
+        }
+
+        if (mailbox is null)
+        {
+            return SmtpReplies.UnknownMailbox;
+        }
+
+        var mailboxes = transaction.PolicyState as List<string>;
+        if (mailboxes is null)
+        {
+            mailboxes = [];
+            transaction.PolicyState = mailboxes;
+        }
+
+        foreach (var known in mailboxes)
+        {
+            if (string.Equals(known, mailbox.Address, StringComparison.OrdinalIgnoreCase))
+            {
+                return SmtpReplies.RecipientOk;
+            }
+        }
+
+        mailboxes.Add(mailbox.Address);
+
+        return SmtpReplies.RecipientOk;
+    }
+
+    public async ValueTask<SmtpReply> OnMessageAsync(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(message);
+        if (transaction.PolicyState is not List<string> { Count: > 0 } mailboxes)
+        {
+            return SmtpReplies.NoValidRecipients;
+        }
+
+        var now = _time.GetUtcNow();
+        var raw = WithTrace(session, transaction, message, now);
+        try
+        {
+            await _store.DeliverAsync(new InboundMessage(transaction.ReversePath, mailboxes, raw, now), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailboxNotFoundException)
+        {
+            // A mailbox deleted between RCPT and the end of DATA: nothing was stored for anyone.
+            // The sender retries, and its RCPT is then refused with 550 5.1.1. (The exception
+            // text holds the address, which is not logged.)
+            SmtpLog.MessageRefused(_logger, session.SessionId, transaction.Id, 451, "4.3.0", "mailbox_vanished", message.Length);
+            return SmtpReplies.StorageFailure;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SmtpLog.StorageFailed(_logger, session.SessionId, transaction.Id, ex);
+            return SmtpReplies.StorageFailure;
+        }
+
+        return SmtpReplies.MessageAccepted(transaction.Id);
+    }
+
+    // RFC 5321 §4.4: the trace header goes in front of the message, in room the buffer kept free.
+    private static ReadOnlyMemory<byte> WithTrace(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, DateTimeOffset now)
+    {
+        Span<byte> header = stackalloc byte[ReceivedHeader.MaxLength];
+        var protocol = ReceivedHeader.Protocol(session.IsExtended, session.IsTls, authenticated: false, transaction.Parameters.SmtpUtf8);
+        var length = ReceivedHeader.Write(header, session.ClientName ?? "unknown", session.RemoteEndPoint.Address, session.ServerHostName, protocol, transaction.Id, now);
+        return message.WithPrefix(header[..length]);
+    }
+
+    private PeerCheck Validate(SmtpSessionContext session)
+    {
+        var check = _validator.ValidateClient(session.ClientCertificate);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            SmtpLog.PeerChecked(_logger, session.SessionId, check.Subject, check.IsTrusted ? "trusted" : check.Failure ?? "refused");
+        }
+
+        return check;
+    }
+
+    private PeerCheck CurrentCheck(SmtpSessionContext session)
+    {
+        var now = _time.GetUtcNow();
+        if (session.PolicyState is PeerState state
+            && now - state.CheckedAt < CertificateRecheckInterval
+            && (session.ClientCertificate is null || now.UtcDateTime <= session.ClientCertificate.NotAfter.ToUniversalTime()))
+        {
+            return state.Check;
+        }
+
+        var check = Validate(session);
+        session.PolicyState = new PeerState(check, now);
+        return check;
+    }
+
+    private bool IsLocalDomain(ReadOnlySpan<char> domain)
+    {
+        if (_localDomainLookup.Contains(domain))
+        {
+            return true;
+        }
+
+        // An internationalised domain (SMTPUTF8) is compared in its A-label form.
+        foreach (var c in domain)
+        {
+            if (c >= 0x80)
+            {
+                return _localDomains.Contains(ToAscii(domain.ToString()));
+            }
+        }
+
+        return false;
+    }
+
+    private static string? DomainOf(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 || at == address.Length - 1 ? null : address[(at + 1)..];
+    }
+
+    private static string ToAscii(string domain)
+    {
+        try
+        {
+            return new IdnMapping().GetAscii(domain).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            // Not a valid IDN: it cannot match any local domain, keep it as given.
+            return domain.ToLowerInvariant();
+        }
+    }
+
+    private sealed record PeerState(PeerCheck Check, DateTimeOffset CheckedAt);
+}

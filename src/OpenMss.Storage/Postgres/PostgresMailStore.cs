@@ -1,0 +1,158 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenMss.Storage.Sql;
+
+namespace OpenMss.Storage.Postgres;
+
+/// <summary>
+/// The production backend: PostgreSQL through one <see cref="NpgsqlDataSource"/>. Writes are
+/// group-committed on one writer connection; reads use the pool. Several operator nodes may share
+/// one database: queue entries are leased row by row with <c>FOR UPDATE SKIP LOCKED</c> and
+/// migrations are serialised by an advisory lock.
+/// </summary>
+internal sealed partial class PostgresMailStore : SqlMailStore
+{
+    // "OpenMSS" in ASCII: the advisory lock held while migrating (advisory locks are per database).
+    private const long MigrationLockKey = 0x4F70656E4D5353;
+
+    private static readonly IReadOnlyList<Migration> AllMigrations = Migrations.Load("postgres");
+
+    private readonly NpgsqlDataSource dataSource;
+
+    public PostgresMailStore(string connectionString, MessageCipher cipher, bool ownsCipher, ILogger logger, TimeProvider timeProvider)
+        : base(cipher, ownsCipher, logger, timeProvider)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // The same few statements run all day: let Npgsql prepare them on each connection.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+
+        dataSource = builder.Build();
+    }
+
+    internal override int LatestSchemaVersion => AllMigrations.Count;
+
+    protected override string LeaseDueSql { get; } =
+        "WITH due AS (SELECT id FROM queue_entries WHERE next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) " +
+        "ORDER BY next_attempt_at, id LIMIT @max FOR UPDATE SKIP LOCKED) " +
+        "UPDATE queue_entries q SET lease_owner = @owner, lease_until = @until FROM due WHERE q.id = due.id RETURNING " +
+        string.Join(", ", QueueColumns.Split(", ").Select(column => "q." + column));
+
+    internal override async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Two nodes starting together: the second waits here, then finds nothing left to do.
+            await Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Execute(connection, null,
+                    "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)",
+                    cancellationToken).ConfigureAwait(false);
+                foreach (var migration in AllMigrations)
+                {
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        var current = await CurrentVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                        if (current > LatestSchemaVersion)
+                        {
+                            throw new SchemaTooNewException(current, LatestSchemaVersion);
+                        }
+
+                        if (migration.Version > targetVersion || current >= migration.Version)
+                        {
+                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        await Execute(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+                        var command = new NpgsqlCommand("INSERT INTO schema_version (version, name, applied_at) VALUES (@version, @name, @at)", connection, transaction);
+                        await using (command.ConfigureAwait(false))
+                        {
+                            command.With("version", migration.Version).With("name", migration.Name).With("at", TimeValue(Time.GetUtcNow()));
+                            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        LogMigrationApplied(Logger, migration.Version, migration.Name);
+                    }
+                }
+            }
+            finally
+            {
+                await Execute(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One statement (one round trip) stores the bytes and every copy: the writer connection is
+    /// the group committer's critical path, and round trips are what it waits on.
+    /// </summary>
+    protected override async ValueTask InsertMessagesAsync(
+        DbSession session, PreparedMessage prepared, IReadOnlyList<MessageSlot> slots, MessageFlags flags, DateTimeOffset internalDate, CancellationToken ct)
+    {
+        var folders = new long[slots.Count];
+        var uids = new long[slots.Count];
+        var modseqs = new long[slots.Count];
+        for (var i = 0; i < slots.Count; i++)
+        {
+            (folders[i], uids[i], modseqs[i]) = (slots[i].FolderId, slots[i].Uid, slots[i].ModSeq);
+        }
+
+        await session.Command(
+                "WITH blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id) " +
+                "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) " +
+                "SELECT t.folder_id, t.uid, blob.id, @flags, NULL, @date, @size, t.modseq, @envelope " +
+                "FROM blob, unnest(@folders, @uids, @modseqs) AS t (folder_id, uid, modseq)")
+            .With("refs", (long)slots.Count)
+            .With("size", prepared.Size)
+            .With("data", prepared.SealedBlob)
+            .With("flags", (long)flags)
+            .With("date", TimeValue(internalDate))
+            .With("envelope", prepared.SealedEnvelope)
+            .With("folders", folders)
+            .With("uids", uids)
+            .With("modseqs", modseqs)
+            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    protected override async ValueTask<DbSession> OpenWriterSessionAsync(CancellationToken cancellationToken) =>
+        new(await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false));
+
+    protected override async ValueTask<DbSession> OpenReaderAsync(CancellationToken cancellationToken) =>
+        new(await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false));
+
+    protected override object TimeValue(DateTimeOffset value) => value.ToUniversalTime();
+
+    protected override DateTimeOffset GetTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    protected override async ValueTask DisposeConnectionsAsync() => await dataSource.DisposeAsync().ConfigureAwait(false);
+
+    private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied PostgreSQL schema migration {Version} ({Name})")]
+    private static partial void LogMigrationApplied(ILogger logger, int version, string name);
+}

@@ -1,0 +1,188 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace OpenMss.Storage.Sql;
+
+internal abstract partial class SqlMailStore
+{
+    public Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Recipients.Count == 0)
+        {
+            throw new ArgumentException("A message needs at least one recipient.", nameof(message));
+        }
+
+        var recipients = message.Recipients.Select(NormalizeAddress).Distinct(StringComparer.Ordinal).ToArray();
+        var prepared = Prepare(message.Raw);
+        var internalDate = Truncate(message.ReceivedAt);
+        return WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
+        {
+            // UID counters are taken in address order, so that writers sharing a PostgreSQL
+            // database lock the same folders in the same order and cannot deadlock.
+            var order = Enumerable.Range(0, recipients.Length).OrderBy(i => recipients[i], StringComparer.Ordinal);
+            var slots = new MessageSlot[recipients.Length];
+            foreach (var i in order)
+            {
+                slots[i] = await TakeSlotAsync(session,
+                        "UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1 " +
+                        "WHERE id = (SELECT f.id FROM mailboxes m JOIN folders f ON f.mailbox_id = m.id WHERE m.address = @key AND f.name = 'INBOX') " +
+                        "RETURNING id, uid_next - 1, highest_modseq",
+                        recipients[i], ct).ConfigureAwait(false)
+                    ?? throw new MailboxNotFoundException(recipients[i]);
+            }
+
+            await InsertMessagesAsync(session, prepared, slots, MessageFlags.None, internalDate, ct).ConfigureAwait(false);
+            var refs = new StoredMessageRef[recipients.Length];
+            for (var i = 0; i < refs.Length; i++)
+            {
+                refs[i] = new StoredMessageRef(recipients[i], slots[i].FolderId, slots[i].Uid);
+            }
+
+            return refs;
+        }, cancellationToken);
+    }
+
+    public Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
+    {
+        var prepared = Prepare(raw);
+        var date = Truncate(internalDate);
+        return WriteAsync(async (session, ct) =>
+        {
+            var address = await session.Command("SELECT m.address FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id WHERE f.id = @folder")
+                .With("folder", folderId)
+                .ExecuteScalarAsync(ct).ConfigureAwait(false);
+            if (address is not string mailboxAddress)
+            {
+                throw new FolderNotFoundException(folderId);
+            }
+
+            var slot = await TakeSlotAsync(session,
+                    "UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1 " +
+                    "WHERE id = @key RETURNING id, uid_next - 1, highest_modseq",
+                    folderId, ct).ConfigureAwait(false)
+                ?? throw new FolderNotFoundException(folderId);
+            await InsertMessagesAsync(session, prepared, [slot], flags, date, ct).ConfigureAwait(false);
+            return new StoredMessageRef(mailboxAddress, folderId, slot.Uid);
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await session.Command(
+                    "SELECT uid, flags, keywords, internal_date, size, envelope FROM messages " +
+                    "WHERE folder_id = @folder AND uid >= @from ORDER BY uid LIMIT @limit")
+                .With("folder", folderId)
+                .With("from", fromUid)
+                .With("limit", limit)
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var result = new List<MessageSummary>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var keywords = reader.GetNullableString(2);
+                    result.Add(new MessageSummary(
+                        reader.GetInt64(0),
+                        (MessageFlags)reader.GetInt64(1),
+                        string.IsNullOrEmpty(keywords) ? [] : keywords.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                        GetTime(reader, 3),
+                        reader.GetInt64(4),
+                        EnvelopeCodec.Deserialize(Cipher.Decrypt(reader.GetBytes(5), EnvelopePurpose))));
+                }
+
+                return result;
+            }
+        }
+    }
+
+    public async Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default)
+    {
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var data = await session.Command(
+                    "SELECT b.data FROM messages m JOIN message_blobs b ON b.id = m.blob_id WHERE m.folder_id = @folder AND m.uid = @uid")
+                .With("folder", folderId)
+                .With("uid", uid)
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return data is byte[] sealedBlob ? Cipher.Decrypt(sealedBlob, MessagePurpose) : null;
+        }
+    }
+
+    private PreparedMessage Prepare(ReadOnlyMemory<byte> raw)
+    {
+        var envelope = EnvelopeCodec.Parse(raw);
+        return new PreparedMessage(
+            Cipher.Encrypt(raw.Span, MessagePurpose),
+            Cipher.Encrypt(EnvelopeCodec.Serialize(envelope), EnvelopePurpose),
+            raw.Length);
+    }
+
+    /// <summary>
+    /// Takes a folder's next UID and mod-sequence from its own row (never <c>MAX(uid)</c>, whose
+    /// cost grows with the folder); null when the folder (or mailbox) does not exist.
+    /// </summary>
+    private static async ValueTask<MessageSlot?> TakeSlotAsync(DbSession session, string sql, object key, CancellationToken ct)
+    {
+        var reader = await session.Command(sql).With("key", key).ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await reader.ReadAsync(ct).ConfigureAwait(false)
+                ? new MessageSlot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2))
+                : null;
+        }
+    }
+
+    /// <summary>Stores the bytes once and one message row per slot (the blob counts one reference per row).</summary>
+    protected virtual async ValueTask InsertMessagesAsync(
+        DbSession session, PreparedMessage prepared, IReadOnlyList<MessageSlot> slots, MessageFlags flags, DateTimeOffset internalDate, CancellationToken ct)
+    {
+        var blobId = Convert.ToInt64(
+            await session.Command("INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id")
+                .With("refs", slots.Count)
+                .With("size", prepared.Size)
+                .With("data", prepared.SealedBlob)
+                .ExecuteScalarAsync(ct).ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+        foreach (var slot in slots)
+        {
+            await session.Command(
+                    "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) " +
+                    "VALUES (@folder, @uid, @blob, @flags, NULL, @date, @size, @modseq, @envelope)")
+                .With("folder", slot.FolderId)
+                .With("uid", slot.Uid)
+                .With("blob", blobId)
+                .With("flags", (long)flags)
+                .With("date", TimeValue(internalDate))
+                .With("size", prepared.Size)
+                .With("modseq", slot.ModSeq)
+                .With("envelope", prepared.SealedEnvelope)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask ReleaseBlobAsync(DbSession session, long blobId, CancellationToken ct)
+    {
+        await session.Command("UPDATE message_blobs SET refs = refs - 1 WHERE id = @blob")
+            .With("blob", blobId)
+            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await session.Command("DELETE FROM message_blobs WHERE id = @blob AND refs <= 0")
+            .With("blob", blobId)
+            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Message bytes and envelope, encrypted on the caller's thread before the operation joins the
+/// writer's queue, so that parsing and AES run in parallel across sessions and the single writer
+/// only executes SQL.
+/// </summary>
+internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope, long Size);
+
+/// <summary>The place a new message takes in a folder.</summary>
+internal readonly record struct MessageSlot(long FolderId, long Uid, long ModSeq);

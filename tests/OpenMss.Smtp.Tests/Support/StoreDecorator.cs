@@ -1,0 +1,54 @@
+using OpenMss.Storage;
+
+namespace OpenMss.Smtp.Tests.Support;
+
+/// <summary>Passes every call to a real store; tests override the member whose failure they simulate.</summary>
+public abstract class StoreDecorator(IMailStore inner) : IMailStore
+{
+    public virtual Task MigrateAsync(CancellationToken cancellationToken = default) => inner.MigrateAsync(cancellationToken);
+
+    public virtual Task<MailboxRecord> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken = default) => inner.CreateMailboxAsync(mailbox, cancellationToken);
+
+    public virtual Task<MailboxRecord?> FindMailboxAsync(string address, CancellationToken cancellationToken = default) => inner.FindMailboxAsync(address, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default) => inner.ListMailboxesAsync(cancellationToken);
+
+    public virtual Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default) => inner.DeleteMailboxAsync(address, cancellationToken);
+
+    public virtual Task<IReadOnlyList<FolderRecord>> ListFoldersAsync(long mailboxId, CancellationToken cancellationToken = default) => inner.ListFoldersAsync(mailboxId, cancellationToken);
+
+    public virtual Task<FolderRecord?> FindFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) => inner.FindFolderAsync(mailboxId, name, cancellationToken);
+
+    public virtual Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default) => inner.DeliverAsync(message, cancellationToken);
+
+    public virtual Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default) => inner.AppendAsync(folderId, raw, flags, internalDate, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default) => inner.ListMessagesAsync(folderId, fromUid, limit, cancellationToken);
+
+    public virtual Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default) => inner.ReadMessageAsync(folderId, uid, cancellationToken);
+
+    public virtual Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) => inner.EnqueueAsync(message, cancellationToken);
+
+    public virtual Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default) => inner.LeaseDueAsync(now, max, leaseFor, owner, cancellationToken);
+
+    public virtual Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default) => inner.ReadQueuedMessageAsync(entryId, cancellationToken);
+
+    public virtual Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default) => inner.RecordAttemptAsync(attempt, cancellationToken);
+
+    public virtual Task<IReadOnlyList<QueueEntry>> ListQueueAsync(CancellationToken cancellationToken = default) => inner.ListQueueAsync(cancellationToken);
+
+    public virtual Task<QueueEntry?> FindQueueEntryAsync(long entryId, CancellationToken cancellationToken = default) => inner.FindQueueEntryAsync(entryId, cancellationToken);
+
+    public virtual Task<bool> RetryNowAsync(long entryId, CancellationToken cancellationToken = default) => inner.RetryNowAsync(entryId, cancellationToken);
+
+    public virtual Task<bool> DropAsync(long entryId, CancellationToken cancellationToken = default) => inner.DropAsync(entryId, cancellationToken);
+
+    public virtual Task<long> CountQueueAsync(CancellationToken cancellationToken = default) => inner.CountQueueAsync(cancellationToken);
+
+    public virtual Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default) => inner.AppendAuditAsync(auditEvent, cancellationToken);
+
+    public virtual Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default) => inner.QueryAuditAsync(query, cancellationToken);
+
+    // The wrapped store is owned by the test, which disposes it.
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

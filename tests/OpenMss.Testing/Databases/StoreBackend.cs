@@ -1,0 +1,8 @@
+namespace OpenMss.Testing;
+
+/// <summary>The storage backends every storage test runs on.</summary>
+public enum StoreBackend
+{
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,108 @@
+using OpenMss.Storage;
+
+namespace OpenMss.Testing;
+
+/// <summary>
+/// A migrated store on a database of its own (see <see cref="TestStores.CreateAsync"/>). It can be
+/// closed and reopened on the same data (<see cref="ReopenAsync"/>, a restart); disposing it closes
+/// the store and deletes the database.
+/// </summary>
+public sealed class TestMailStore : IMailStore
+{
+    private readonly TimeProvider? timeProvider;
+
+    internal TestMailStore(TestDatabase database, IMailStore store, TimeProvider? timeProvider)
+    {
+        Database = database;
+        Store = store;
+        this.timeProvider = timeProvider;
+    }
+
+    public TestDatabase Database { get; }
+
+    public StoreBackend Backend => Database.Backend;
+
+    /// <summary>Options that open the same database (e.g. for a server under test).</summary>
+    public StorageOptions Options => Database.Options;
+
+    /// <summary>The store currently open.</summary>
+    public IMailStore Store { get; private set; }
+
+    /// <summary>Closes the store (pending writes complete) and opens a new one on the same database.</summary>
+    public async Task ReopenAsync(CancellationToken cancellationToken = default)
+    {
+        await Store.DisposeAsync();
+        Store = await Database.OpenStoreAsync(timeProvider, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => Store.MigrateAsync(cancellationToken);
+
+    public Task<MailboxRecord> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken = default) =>
+        Store.CreateMailboxAsync(mailbox, cancellationToken);
+
+    public Task<MailboxRecord?> FindMailboxAsync(string address, CancellationToken cancellationToken = default) =>
+        Store.FindMailboxAsync(address, cancellationToken);
+
+    public Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default) =>
+        Store.ListMailboxesAsync(cancellationToken);
+
+    public Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default) =>
+        Store.DeleteMailboxAsync(address, cancellationToken);
+
+    public Task<IReadOnlyList<FolderRecord>> ListFoldersAsync(long mailboxId, CancellationToken cancellationToken = default) =>
+        Store.ListFoldersAsync(mailboxId, cancellationToken);
+
+    public Task<FolderRecord?> FindFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        Store.FindFolderAsync(mailboxId, name, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default) =>
+        Store.DeliverAsync(message, cancellationToken);
+
+    public Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default) =>
+        Store.AppendAsync(folderId, raw, flags, internalDate, cancellationToken);
+
+    public Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default) =>
+        Store.ListMessagesAsync(folderId, fromUid, limit, cancellationToken);
+
+    public Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default) =>
+        Store.ReadMessageAsync(folderId, uid, cancellationToken);
+
+    public Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) =>
+        Store.EnqueueAsync(message, cancellationToken);
+
+    public Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default) =>
+        Store.LeaseDueAsync(now, max, leaseFor, owner, cancellationToken);
+
+    public Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default) =>
+        Store.ReadQueuedMessageAsync(entryId, cancellationToken);
+
+    public Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default) =>
+        Store.RecordAttemptAsync(attempt, cancellationToken);
+
+    public Task<IReadOnlyList<QueueEntry>> ListQueueAsync(CancellationToken cancellationToken = default) =>
+        Store.ListQueueAsync(cancellationToken);
+
+    public Task<QueueEntry?> FindQueueEntryAsync(long entryId, CancellationToken cancellationToken = default) =>
+        Store.FindQueueEntryAsync(entryId, cancellationToken);
+
+    public Task<bool> RetryNowAsync(long entryId, CancellationToken cancellationToken = default) =>
+        Store.RetryNowAsync(entryId, cancellationToken);
+
+    public Task<bool> DropAsync(long entryId, CancellationToken cancellationToken = default) =>
+        Store.DropAsync(entryId, cancellationToken);
+
+    public Task<long> CountQueueAsync(CancellationToken cancellationToken = default) =>
+        Store.CountQueueAsync(cancellationToken);
+
+    public Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default) =>
+        Store.AppendAuditAsync(auditEvent, cancellationToken);
+
+    public Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
+        Store.QueryAuditAsync(query, cancellationToken);
+}

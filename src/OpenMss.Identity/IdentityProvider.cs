@@ -1,0 +1,408 @@
+using System.Net;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using OpenMss.Identity.Accounts;
+using OpenMss.Identity.Endpoints;
+using OpenMss.Identity.Keys;
+using OpenMss.Identity.Logging;
+using OpenMss.Identity.SignIn;
+using OpenMss.Identity.Storage;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OpenMss.Identity;
+
+/// <summary>
+/// The OpenID Connect provider standing in for Pro Santé Connect (SPEC §2, issue 4 point 3): a
+/// standard OpenIddict server on Kestrel where professionals sign in with their RPPS, a password and
+/// a TOTP code (the e-CPS stand-in). It issues JWT access tokens (RS256, <c>sub</c> = idNat_PS,
+/// claims <c>name</c> and <c>rpps</c>, audience <c>openmss-mail</c> for the <c>mail</c> scope) by the
+/// authorization code flow with PKCE (RFC 7636), refresh tokens, the password grant (for clients
+/// flagged for it, code in the <c>otp</c> field) and client credentials. Discovery and JWKS are at
+/// the standard <c>/.well-known/</c> paths.
+/// </summary>
+public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ILoggerFactory _hostLoggerFactory;
+    private int _disposed;
+
+    private IdentityProvider(WebApplication app, ILoggerFactory hostLoggerFactory, Uri issuer, IPEndPoint endPoint, IAccountStore accounts, SignInAuditLog audit, string signingKeyPath)
+    {
+        _app = app;
+        _hostLoggerFactory = hostLoggerFactory;
+        Issuer = issuer;
+        EndPoint = endPoint;
+        Accounts = accounts;
+        Audit = audit;
+        SigningKeyPath = signingKeyPath;
+    }
+
+    /// <summary>The issuer URL (with a trailing slash), as in the tokens' <c>iss</c> and the discovery document.</summary>
+    public Uri Issuer { get; }
+
+    /// <summary>The OpenID Connect discovery document.</summary>
+    public Uri MetadataAddress => new(Issuer, ".well-known/openid-configuration");
+
+    /// <summary>The token endpoint.</summary>
+    public Uri TokenEndpoint => new(Issuer, IdentityProtocol.TokenPath.TrimStart('/'));
+
+    /// <summary>The authorization endpoint.</summary>
+    public Uri AuthorizationEndpoint => new(Issuer, IdentityProtocol.AuthorizationPath.TrimStart('/'));
+
+    /// <summary>The address and port actually listened on.</summary>
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>The professionals who can sign in.</summary>
+    public IAccountStore Accounts { get; }
+
+    /// <summary>The sign-in audit (also logged to <see cref="SignInAuditLog.LoggerCategory"/>).</summary>
+    public SignInAuditLog Audit { get; }
+
+    /// <summary>The PEM file of the token signing key.</summary>
+    public string SigningKeyPath { get; }
+
+    /// <summary>Starts the provider; returns once it accepts connections.</summary>
+    /// <exception cref="InvalidOperationException">Plain HTTP on a non-loopback address, or a misconfiguration.</exception>
+    public static async Task<IdentityProvider> StartAsync(IdentityProviderOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var settings = Resolve(options);
+
+        var hostLoggerFactory = LoggerFactory.Create(logging =>
+        {
+            logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+            ForwardingLoggerProvider.AddFilters(logging, options.FrameworkLogLevel);
+        });
+        var started = false;
+        try
+        {
+            var logger = hostLoggerFactory.CreateLogger<IdentityProvider>();
+            var signingKey = KeyFiles.LoadOrCreate(settings.SigningKeyPath, logger);
+            var encryptionKey = KeyFiles.LoadOrCreate(settings.EncryptionKeyPath, logger);
+
+            var dbOptions = AccountStore.BuildOptions(settings.Database, hostLoggerFactory);
+            var ownStore = await AccountStore.OpenAsync(settings.Database, options.TimeProvider, hostLoggerFactory, cancellationToken).ConfigureAwait(false);
+            var accounts = options.Accounts ?? ownStore;
+            var audit = new SignInAuditLog(dbOptions, loggerFactory, options.TimeProvider);
+            var signIn = new SignInService(accounts, new SignInThrottle(options.Throttle, options.TimeProvider), audit);
+            var issuerSlot = new IssuerSlot(options.Issuer);
+
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+            {
+                ApplicationName = typeof(IdentityProvider).Assembly.GetName().Name,
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+            ConfigureKestrel(builder, options);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+            ForwardingLoggerProvider.AddFilters(builder.Logging, options.FrameworkLogLevel);
+            ConfigureServices(builder.Services, options, settings, signingKey, encryptionKey, issuerSlot);
+            builder.Services.AddSingleton(accounts);
+            builder.Services.AddSingleton(signIn);
+            builder.Services.AddSingleton(new SessionSettings(options.SignInSessionLifetime));
+            builder.Services.AddSingleton<OidcEndpoints>();
+
+            var app = builder.Build();
+            try
+            {
+                await PrepareDatabaseAsync(app, options, audit, cancellationToken).ConfigureAwait(false);
+
+                // Until the issuer is known (it may depend on the bound port) every request waits outside.
+                app.Use((context, next) => issuerSlot.Ready ? next(context) : Unavailable(context));
+                app.UseRouting();
+                app.UseAuthentication();
+                OidcEndpoints.Map(app);
+
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                var endPoint = BoundEndPoint(app, options.ListenEndPoint);
+                var issuer = options.Issuer ?? ComputeIssuer(options, endPoint);
+                issuerSlot.Publish(issuer);
+                var effective = app.Services.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer;
+                if (effective != issuer)
+                {
+                    throw new InvalidOperationException("The issuer was fixed before the listening port was known.");
+                }
+
+                LogStarted(logger, issuer, settings.Database);
+                started = true;
+                return new IdentityProvider(app, hostLoggerFactory, issuer, endPoint, accounts, audit, settings.SigningKeyPath);
+            }
+            finally
+            {
+                if (!started)
+                {
+                    await app.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (!started)
+            {
+                hostLoggerFactory.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Shortcut for <see cref="IAccountStore.CreateOrUpdateAccountAsync"/> on <see cref="Accounts"/>.</summary>
+    public Task<TotpEnrollment> CreateOrUpdateAccountAsync(string rpps, string displayName, string password, string? totpSecretBase32 = null, CancellationToken cancellationToken = default) =>
+        Accounts.CreateOrUpdateAccountAsync(rpps, displayName, password, totpSecretBase32, cancellationToken);
+
+    /// <summary>Shortcut for <see cref="IAccountStore.VerifyPasswordAsync"/> on <see cref="Accounts"/>.</summary>
+    public Task<ProfessionalAccount?> VerifyPasswordAsync(string identifier, string password, CancellationToken cancellationToken = default) =>
+        Accounts.VerifyPasswordAsync(identifier, password, cancellationToken);
+
+    /// <summary>Stops listening, letting requests in progress finish.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _hostLoggerFactory.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        ((IDisposable)_app).Dispose();
+        _hostLoggerFactory.Dispose();
+    }
+
+    public override string ToString() => $"Identity provider {Issuer}";
+
+    private static ResolvedSettings Resolve(IdentityProviderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options.ListenEndPoint);
+        if (options.ServerCertificate is null && !IPAddress.IsLoopback(options.ListenEndPoint.Address))
+        {
+            throw new InvalidOperationException("Without a server certificate the identity provider listens on a loopback address only.");
+        }
+
+        if (options.ServerCertificate is { HasPrivateKey: false })
+        {
+            throw new InvalidOperationException("The server certificate has no private key.");
+        }
+
+        if (options.Issuer is { } issuer)
+        {
+            if (!issuer.IsAbsoluteUri || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp) || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
+            {
+                throw new InvalidOperationException("The issuer must be an absolute http(s) URL without query or fragment (OpenID Connect Discovery §3).");
+            }
+
+            if (issuer.Scheme == Uri.UriSchemeHttp && options.ServerCertificate is not null)
+            {
+                throw new InvalidOperationException("The issuer is http:// but the provider serves HTTPS.");
+            }
+        }
+
+        if (options.AccessTokenLifetime <= TimeSpan.Zero || options.RefreshTokenLifetime <= TimeSpan.Zero || options.SignInSessionLifetime <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Token and session lifetimes must be positive.");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        ArgumentNullException.ThrowIfNull(options.Throttle);
+        options.Throttle.Validate();
+
+        var directory = options.DataDirectory is null ? null : Path.GetFullPath(options.DataDirectory);
+        var database = options.Database
+            ?? (directory is null ? null : IdentityDatabase.Sqlite(Path.Combine(directory, "identity.db")))
+            ?? throw new InvalidOperationException("Set DataDirectory, or both Database and SigningKeyPath.");
+        var signingKeyPath = options.SigningKeyPath
+            ?? (directory is null ? null : Path.Combine(directory, "signing-key.pem"))
+            ?? throw new InvalidOperationException("Set DataDirectory, or both Database and SigningKeyPath.");
+        signingKeyPath = Path.GetFullPath(signingKeyPath);
+        var encryptionKeyPath = Path.GetFullPath(options.EncryptionKeyPath
+            ?? Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "encryption-key.pem"));
+        if (encryptionKeyPath == signingKeyPath)
+        {
+            throw new InvalidOperationException("The signing and encryption keys must be different files.");
+        }
+
+        return new ResolvedSettings(database, signingKeyPath, encryptionKeyPath);
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, IdentityProviderOptions options)
+    {
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Listen(options.ListenEndPoint, listen =>
+            {
+                if (options.ServerCertificate is { } certificate)
+                {
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = certificate;
+                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    });
+                }
+            });
+        });
+    }
+
+    private static void ConfigureServices(IServiceCollection services, IdentityProviderOptions options, ResolvedSettings settings,
+        Microsoft.IdentityModel.Tokens.SecurityKey signingKey, Microsoft.IdentityModel.Tokens.SecurityKey encryptionKey, IssuerSlot issuerSlot)
+    {
+        services.AddLogging();
+        services.AddRouting();
+
+        // Cookies and antiforgery tokens only bridge a sign-in of a few minutes: keys in memory are
+        // enough (after a restart a browser signs in again), and nothing is written under $HOME.
+        services.AddSingleton<IDataProtectionProvider>(sp => new EphemeralDataProtectionProvider(sp.GetRequiredService<ILoggerFactory>()));
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "openmss_idp_af";
+            antiforgery.Cookie.Path = "/connect";
+            antiforgery.FormFieldName = "__RequestVerificationToken";
+            antiforgery.Cookie.SecurePolicy = options.ServerCertificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        });
+        services.AddAuthentication(Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = "openmss_idp";
+                cookie.Cookie.Path = "/connect";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = options.ServerCertificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                cookie.ExpireTimeSpan = options.SignInSessionLifetime;
+                cookie.SlidingExpiration = false;
+            });
+
+        services.AddDbContext<IdentityDbContext>(db => settings.Database.Configure(db));
+        services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<IdentityDbContext>())
+            .AddServer(server =>
+            {
+                server.SetAuthorizationEndpointUris(IdentityProtocol.AuthorizationPath.TrimStart('/'))
+                    .SetTokenEndpointUris(IdentityProtocol.TokenPath.TrimStart('/'))
+                    .SetUserInfoEndpointUris(IdentityProtocol.UserInfoPath.TrimStart('/'))
+                    .SetEndSessionEndpointUris(IdentityProtocol.EndSessionPath.TrimStart('/'));
+                server.AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowPasswordFlow()
+                    .AllowClientCredentialsFlow();
+                server.RequireProofKeyForCodeExchange();
+                server.RegisterScopes([.. IdentityProtocol.SupportedScopes]);
+                server.RegisterClaims(Claims.Subject, Claims.Name, IdentityProtocol.RppsClaim, IdentityProtocol.AdeliClaim);
+                server.AddSigningKey(signingKey);
+                server.AddEncryptionKey(encryptionKey);
+                server.DisableAccessTokenEncryption();
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+                server.SetRefreshTokenLifetime(options.RefreshTokenLifetime);
+                server.AddEventHandler(OneTimeCodeRedaction.Descriptor);
+                if (options.Issuer is not null)
+                {
+                    server.SetIssuer(options.Issuer);
+                }
+
+                var aspNetCore = server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough();
+                if (options.ServerCertificate is null)
+                {
+                    // Plain HTTP is only possible on loopback (checked in Resolve): the demo.
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            });
+
+        if (options.Issuer is null)
+        {
+            services.PostConfigure<OpenIddictServerOptions>(server => server.Issuer = issuerSlot.Issuer);
+        }
+    }
+
+    private static async Task PrepareDatabaseAsync(WebApplication app, IdentityProviderOptions options, SignInAuditLog audit, CancellationToken cancellationToken)
+    {
+        var scope = app.Services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            await ClientRegistrations.SyncAsync(applications, options.Clients, cancellationToken).ConfigureAwait(false);
+
+            // No background pruning job: expired tokens and ad-hoc authorizations go at each start.
+            var threshold = DateTimeOffset.UtcNow - options.RefreshTokenLifetime;
+            await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken).ConfigureAwait(false);
+            await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken).ConfigureAwait(false);
+        }
+
+        await audit.PurgeAsync(options.AuditRetention, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IPEndPoint BoundEndPoint(WebApplication app, IPEndPoint requested)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listening address.");
+        return new IPEndPoint(requested.Address, new Uri(first).Port);
+    }
+
+    private static Uri ComputeIssuer(IdentityProviderOptions options, IPEndPoint endPoint)
+    {
+        var scheme = options.ServerCertificate is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
+        var host = options.PublicHostName ?? (endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : endPoint.Address).ToString();
+        return new UriBuilder(scheme, host, endPoint.Port, "/").Uri;
+    }
+
+    private static Task Unavailable(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Identity provider {Issuer} started (database {Database})")]
+    private static partial void LogStarted(ILogger logger, Uri issuer, IdentityDatabase database);
+
+    private sealed record ResolvedSettings(IdentityDatabase Database, string SigningKeyPath, string EncryptionKeyPath);
+
+    /// <summary>The issuer, published once the port is bound; OpenIddict reads it when it first builds its options.</summary>
+    private sealed class IssuerSlot(Uri? issuer)
+    {
+        private volatile Uri? _issuer = issuer;
+        private volatile bool _ready;
+
+        public Uri? Issuer => _issuer;
+
+        public bool Ready => _ready;
+
+        public void Publish(Uri issuer)
+        {
+            _issuer = issuer;
+            _ready = true;
+        }
+    }
+}

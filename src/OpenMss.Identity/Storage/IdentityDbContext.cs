@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace OpenMss.Identity.Storage;
+
+/// <summary>
+/// The identity provider's tables: professional accounts, the sign-in audit, a schema version, and
+/// the OpenIddict entities (applications, authorizations, scopes, tokens) mapped by
+/// <c>UseOpenIddict()</c>. One model for SQLite and PostgreSQL.
+/// </summary>
+internal sealed class IdentityDbContext : DbContext
+{
+    public IdentityDbContext(DbContextOptions<IdentityDbContext> options)
+        : base(options)
+    {
+    }
+
+    internal DbSet<AccountEntity> Accounts => Set<AccountEntity>();
+
+    internal DbSet<SignInAuditEntity> SignInAudit => Set<SignInAuditEntity>();
+
+    internal DbSet<SchemaVersionEntity> SchemaVersions => Set<SchemaVersionEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.UseOpenIddict();
+
+        modelBuilder.Entity<AccountEntity>(account =>
+        {
+            account.ToTable("identity_accounts");
+            account.HasKey(a => a.Subject);
+            account.Property(a => a.Subject).HasColumnName("subject").HasMaxLength(16);
+            account.Property(a => a.Rpps).HasColumnName("rpps").HasMaxLength(11);
+            account.Property(a => a.Adeli).HasColumnName("adeli").HasMaxLength(9);
+            account.Property(a => a.DisplayName).HasColumnName("display_name").HasMaxLength(200).IsRequired();
+            account.Property(a => a.PasswordHash).HasColumnName("password_hash").HasMaxLength(400).IsRequired();
+            account.Property(a => a.TotpSecret).HasColumnName("totp_secret").HasMaxLength(128).IsRequired();
+            account.Property(a => a.LastTotpStep).HasColumnName("last_totp_step");
+            account.Property(a => a.CreatedUnixMs).HasColumnName("created_unix_ms");
+            account.Property(a => a.UpdatedUnixMs).HasColumnName("updated_unix_ms");
+            account.HasIndex(a => a.Rpps).IsUnique();
+            account.HasIndex(a => a.Adeli).IsUnique();
+        });
+
+        modelBuilder.Entity<SignInAuditEntity>(audit =>
+        {
+            audit.ToTable("identity_signin_audit");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            audit.Property(a => a.TimeUnixMs).HasColumnName("time_unix_ms");
+            audit.Property(a => a.Actor).HasColumnName("actor").HasMaxLength(100);
+            audit.Property(a => a.ClientAddress).HasColumnName("client_address").HasMaxLength(64);
+            audit.Property(a => a.ClientId).HasColumnName("client_id").HasMaxLength(100);
+            audit.Property(a => a.Method).HasColumnName("method").HasMaxLength(40).IsRequired();
+            audit.Property(a => a.Result).HasColumnName("result").HasMaxLength(20).IsRequired();
+            audit.Property(a => a.Reason).HasColumnName("reason").HasMaxLength(60).IsRequired();
+            audit.HasIndex(a => a.TimeUnixMs);
+            audit.HasIndex(a => new { a.Actor, a.TimeUnixMs });
+        });
+
+        modelBuilder.Entity<SchemaVersionEntity>(version =>
+        {
+            version.ToTable("identity_schema");
+            version.HasKey(v => v.Version);
+            version.Property(v => v.Version).HasColumnName("version").ValueGeneratedNever();
+            version.Property(v => v.AppliedUnixMs).HasColumnName("applied_unix_ms");
+        });
+    }
+}
+
+internal sealed class AccountEntity
+{
+    /// <summary>The idNat_PS (<c>8</c>+RPPS or <c>0</c>+ADELI): the token subject.</summary>
+    public required string Subject { get; set; }
+
+    public string? Rpps { get; set; }
+
+    public string? Adeli { get; set; }
+
+    public required string DisplayName { get; set; }
+
+    public required string PasswordHash { get; set; }
+
+    /// <summary>Base32 TOTP secret (RFC 6238). It has to be readable to check codes.</summary>
+    public required string TotpSecret { get; set; }
+
+    /// <summary>The last accepted TOTP time step: a code of this step or an earlier one is a replay.</summary>
+    public long LastTotpStep { get; set; }
+
+    public long CreatedUnixMs { get; set; }
+
+    public long UpdatedUnixMs { get; set; }
+}
+
+internal sealed class SignInAuditEntity
+{
+    public long Id { get; set; }
+
+    public long TimeUnixMs { get; set; }
+
+    /// <summary>The idNat_PS or client id concerned; null when the identifier given was not one.</summary>
+    public string? Actor { get; set; }
+
+    public string? ClientAddress { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public required string Method { get; set; }
+
+    public required string Result { get; set; }
+
+    public required string Reason { get; set; }
+}
+
+internal sealed class SchemaVersionEntity
+{
+    public int Version { get; set; }
+
+    public long AppliedUnixMs { get; set; }
+}

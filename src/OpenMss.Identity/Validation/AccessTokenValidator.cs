@@ -1,0 +1,305 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using OpenMss.Core.Identifiers;
+
+namespace OpenMss.Identity.Validation;
+
+/// <summary>
+/// Checks OAuth 2.0 bearer access tokens that are JWTs (RFC 9068 profile, RFC 7519) for the IMAP
+/// and submission servers, without ASP.NET Core: signature against the issuer's JWKS (found through
+/// OpenID Connect Discovery 1.0 and cached), issuer, audience, lifetime, optionally a scope. Works
+/// with this project's <see cref="IdentityProvider"/> and with any issuer that publishes discovery
+/// and signs its access tokens with an asymmetric key. Thread-safe; keep one per issuer.
+/// </summary>
+public sealed partial class AccessTokenValidator : IDisposable
+{
+    /// <summary>Tokens longer than this are refused before any parsing.</summary>
+    public const int MaximumTokenLength = 16 * 1024;
+
+    private static readonly string[] AllowedAlgorithms =
+    [
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+    ];
+
+    private readonly AccessTokenValidatorOptions _options;
+    private readonly ILogger _logger;
+    private readonly HttpClient _http;
+    private readonly HttpDocumentRetriever _retriever;
+    private readonly Uri _metadataAddress;
+    private readonly string[] _validIssuers;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly SemaphoreSlim _fetchLock = new(1, 1);
+    private readonly TimeProvider _time = TimeProvider.System;
+
+    private OpenIdConnectConfiguration? _configuration;
+    private DateTimeOffset _fetchedAt;
+    private DateTimeOffset _lastForcedRefresh = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastFailure = DateTimeOffset.MinValue;
+
+    /// <summary>A validator for <paramref name="issuer"/>'s tokens meant for <paramref name="audience"/>.</summary>
+    public AccessTokenValidator(Uri issuer, string audience = IdentityProtocol.MailAudience, HttpMessageHandler? backchannelHandler = null, ILogger<AccessTokenValidator>? logger = null)
+        : this(new AccessTokenValidatorOptions { Issuer = issuer, Audience = audience, BackchannelHandler = backchannelHandler }, logger)
+    {
+    }
+
+    /// <summary>A validator configured by <paramref name="options"/>.</summary>
+    public AccessTokenValidator(AccessTokenValidatorOptions options, ILogger<AccessTokenValidator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Issuer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Audience);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.SubjectClaim);
+        var issuer = options.Issuer;
+        if (!issuer.IsAbsoluteUri || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException("The issuer must be an absolute http(s) URL.", nameof(options));
+        }
+
+        var loopback = issuer.IsLoopback || (IPAddress.TryParse(issuer.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        var requireHttps = !(loopback || options.AllowInsecureHttp);
+        if (issuer.Scheme == Uri.UriSchemeHttp && requireHttps)
+        {
+            throw new ArgumentException("An http:// issuer is accepted on loopback only (or with AllowInsecureHttp).", nameof(options));
+        }
+
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var handler = options.BackchannelHandler
+            ?? (options.TrustAnchor is { } anchor ? TrustAnchorHandler.Create(anchor) : new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        _http = new HttpClient(handler, disposeHandler: options.BackchannelHandler is null) { Timeout = TimeSpan.FromSeconds(15) };
+        _retriever = new HttpDocumentRetriever(_http) { RequireHttps = requireHttps };
+
+        var text = issuer.AbsoluteUri;
+        var withoutSlash = text.TrimEnd('/');
+        _validIssuers = [withoutSlash, withoutSlash + "/"];
+        _metadataAddress = options.MetadataAddress ?? new Uri(withoutSlash + "/.well-known/openid-configuration");
+    }
+
+    /// <summary>The issuer whose tokens are accepted.</summary>
+    public Uri Issuer => _options.Issuer;
+
+    /// <summary>The audience required.</summary>
+    public string Audience => _options.Audience;
+
+    /// <summary>
+    /// Checks an access token. Never throws for a bad token or an unreachable issuer: the result
+    /// says why (<see cref="TokenCheck.Failure"/>). Only cancellation throws.
+    /// </summary>
+    public async Task<TokenCheck> ValidateAsync(string accessToken, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(accessToken) || accessToken.Length > MaximumTokenLength || !_handler.CanReadToken(accessToken))
+        {
+            return Reject("malformed token");
+        }
+
+        var configuration = await GetConfigurationAsync(forceRefresh: false, cancellationToken).ConfigureAwait(false);
+        if (configuration is null)
+        {
+            return Reject("issuer metadata unavailable");
+        }
+
+        var result = await _handler.ValidateTokenAsync(accessToken, Parameters(configuration)).ConfigureAwait(false);
+        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // The issuer may have rotated its keys since the JWKS was fetched.
+            var refreshed = await GetConfigurationAsync(forceRefresh: true, cancellationToken).ConfigureAwait(false);
+            if (refreshed is not null && !ReferenceEquals(refreshed, configuration))
+            {
+                result = await _handler.ValidateTokenAsync(accessToken, Parameters(refreshed)).ConfigureAwait(false);
+            }
+        }
+
+        if (!result.IsValid)
+        {
+            return Reject(Describe(result.Exception));
+        }
+
+        var token = (JsonWebToken)result.SecurityToken;
+        var subject = Claim(token, _options.SubjectClaim);
+        if (string.IsNullOrEmpty(subject))
+        {
+            return Reject("missing subject");
+        }
+
+        var scopes = Scopes(token);
+        if (_options.RequiredScope is { } required && !scopes.Contains(required, StringComparer.Ordinal))
+        {
+            return Reject("missing scope");
+        }
+
+        var rpps = Claim(token, IdentityProtocol.RppsClaim);
+        var fromSubject = IdNatPs.TryParse(subject, out var idNat, out _) ? idNat.RppsNumber?.Value : null;
+        if (rpps is not null && fromSubject is not null && rpps != fromSubject)
+        {
+            return Reject("rpps claim does not match subject");
+        }
+
+        var name = Claim(token, "name");
+        if (name is null)
+        {
+            var given = Claim(token, "given_name");
+            var family = Claim(token, "family_name");
+            name = given is null && family is null ? null : string.Join(' ', new[] { given, family }.Where(n => n is not null));
+        }
+
+        return new TokenCheck
+        {
+            IsValid = true,
+            Subject = subject,
+            Rpps = rpps ?? fromSubject,
+            Name = name,
+            ClientId = Claim(token, "client_id") ?? Claim(token, "azp"),
+            Scopes = scopes,
+            Expires = token.ValidTo == DateTime.MinValue ? null : new DateTimeOffset(token.ValidTo, TimeSpan.Zero),
+        };
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _fetchLock.Dispose();
+    }
+
+    public override string ToString() => $"Access token validator for {Issuer} (audience {Audience})";
+
+    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
+    {
+        ValidIssuers = _validIssuers,
+        ValidAudience = _options.Audience,
+        IssuerSigningKeys = configuration.SigningKeys,
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ValidateLifetime = true,
+        ValidateIssuerSigningKey = true,
+        RequireExpirationTime = true,
+        RequireSignedTokens = true,
+        ClockSkew = _options.ClockSkew,
+        ValidAlgorithms = AllowedAlgorithms,
+        TryAllIssuerSigningKeys = true,
+    };
+
+    private async Task<OpenIdConnectConfiguration?> GetConfigurationAsync(bool forceRefresh, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var cached = Volatile.Read(ref _configuration);
+        if (cached is not null && !forceRefresh && now - _fetchedAt < _options.MetadataRefreshInterval)
+        {
+            return cached;
+        }
+
+        if (forceRefresh && now - _lastForcedRefresh < _options.MinimumRefreshInterval)
+        {
+            return cached;
+        }
+
+        await _fetchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            now = _time.GetUtcNow();
+            if (!ReferenceEquals(_configuration, cached) && _configuration is not null)
+            {
+                return _configuration;
+            }
+
+            // After a failure, wait a little before asking again: logins may come in bursts.
+            if (now - _lastFailure < TimeSpan.FromSeconds(2))
+            {
+                return cached;
+            }
+
+            if (forceRefresh)
+            {
+                _lastForcedRefresh = now;
+            }
+
+            try
+            {
+                var fetched = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataAddress.AbsoluteUri, _retriever, cancellationToken).ConfigureAwait(false);
+                if (!_validIssuers.Contains(fetched.Issuer, StringComparer.Ordinal))
+                {
+                    // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
+                    LogIssuerMismatch(_logger, _options.Issuer);
+                    _lastFailure = now;
+                    return cached;
+                }
+
+                Volatile.Write(ref _configuration, fetched);
+                _fetchedAt = now;
+                return fetched;
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or ArgumentException or JsonException
+                                       or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                _lastFailure = now;
+                LogMetadataUnavailable(_logger, _metadataAddress, ex.GetType().Name);
+                return cached;
+            }
+        }
+        finally
+        {
+            _fetchLock.Release();
+        }
+    }
+
+    private TokenCheck Reject(string failure)
+    {
+        LogRejected(_logger, failure);
+        return TokenCheck.Invalid(failure);
+    }
+
+    private static string Describe(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "token expired",
+        SecurityTokenNotYetValidException => "token not yet valid",
+        SecurityTokenNoExpirationException => "token has no expiry",
+        SecurityTokenInvalidAudienceException => "wrong audience",
+        SecurityTokenInvalidIssuerException => "wrong issuer",
+        SecurityTokenSignatureKeyNotFoundException => "unknown signing key",
+        SecurityTokenInvalidSignatureException => "bad signature",
+        SecurityTokenInvalidAlgorithmException => "signature algorithm not allowed",
+        SecurityTokenMalformedException => "malformed token",
+        SecurityTokenInvalidLifetimeException => "invalid lifetime",
+        SecurityTokenException => "invalid token",
+        _ => "invalid token",
+    };
+
+    private static string? Claim(JsonWebToken token, string type) =>
+        token.TryGetPayloadValue<string>(type, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    private static List<string> Scopes(JsonWebToken token)
+    {
+        if (token.TryGetPayloadValue<string>("scope", out var scope) && !string.IsNullOrWhiteSpace(scope))
+        {
+            return scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+
+        if (token.TryGetPayloadValue<string[]>("scp", out var array) && array is not null)
+        {
+            return array.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        }
+
+        if (token.TryGetPayloadValue<string>("scp", out var text) && !string.IsNullOrWhiteSpace(text))
+        {
+            return text.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+
+        return [];
+    }
+
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Debug, Message = "Access token refused: {Failure}")]
+    private static partial void LogRejected(ILogger logger, string failure);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "OpenID Connect metadata from {Address} unavailable ({Error})")]
+    private static partial void LogMetadataUnavailable(ILogger logger, Uri address, string error);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "The discovery document does not name the expected issuer {Issuer}")]
+    private static partial void LogIssuerMismatch(ILogger logger, Uri issuer);
+}

@@ -1,0 +1,46 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace OpenMss.Identity.Validation;
+
+/// <summary>Configuration of an <see cref="AccessTokenValidator"/>.</summary>
+public sealed class AccessTokenValidatorOptions
+{
+    /// <summary>The issuer URL: this provider's <see cref="IdentityProvider.Issuer"/> or any OpenID Connect issuer that issues JWT access tokens.</summary>
+    public required Uri Issuer { get; init; }
+
+    /// <summary>The audience tokens must carry. Default <see cref="IdentityProtocol.MailAudience"/>.</summary>
+    public string Audience { get; init; } = IdentityProtocol.MailAudience;
+
+    /// <summary>A scope tokens must carry, or null for none (the audience already limits what a token is for).</summary>
+    public string? RequiredScope { get; init; }
+
+    /// <summary>The claim that names the user. Default <c>sub</c>; an external issuer may put the idNat_PS elsewhere (e.g. <c>preferred_username</c>).</summary>
+    public string SubjectClaim { get; init; } = "sub";
+
+    /// <summary>Discovery document URL; default <c>{Issuer}/.well-known/openid-configuration</c>.</summary>
+    public Uri? MetadataAddress { get; init; }
+
+    /// <summary>
+    /// The trust space's root certificate: HTTPS to the issuer is also accepted when the issuer's
+    /// certificate chains to it (and names the host). Publicly trusted certificates are accepted as usual.
+    /// </summary>
+    public X509Certificate2? TrustAnchor { get; init; }
+
+    /// <summary>The handler for discovery and JWKS requests (tests, proxies). When set, <see cref="TrustAnchor"/> is not used.</summary>
+    public HttpMessageHandler? BackchannelHandler { get; init; }
+
+    /// <summary>Allows an http:// issuer that is not on loopback. Never in production.</summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>Tolerance on <c>exp</c> and <c>nbf</c> for clocks that differ. Default 1 minute.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long discovery and keys are kept before being fetched again. Default 1 hour.</summary>
+    public TimeSpan MetadataRefreshInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Smallest time between two fetches forced by a token signed with an unknown key (key rotation),
+    /// so that forged tokens cannot make the validator hammer the issuer. Default 30 seconds.
+    /// </summary>
+    public TimeSpan MinimumRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using OpenMss.Identity.Tests.Support;
+
+namespace OpenMss.Identity.Tests;
+
+public sealed class DiscoveryTests
+{
+    [Fact]
+    public async Task Discovery_document_and_jwks_are_served_at_the_standard_paths()
+    {
+        await using var host = await IdentityTestHost.StartAsync();
+
+        using var discoveryResponse = await host.Http.GetAsync(".well-known/openid-configuration");
+        Assert.Equal(HttpStatusCode.OK, discoveryResponse.StatusCode);
+        using var discovery = JsonDocument.Parse(await discoveryResponse.Content.ReadAsStringAsync());
+        var root = discovery.RootElement;
+
+        Assert.Equal(host.Provider.Issuer.AbsoluteUri, root.GetProperty("issuer").GetString());
+        Assert.Equal(new Uri(host.Provider.Issuer, "connect/token").AbsoluteUri, root.GetProperty("token_endpoint").GetString());
+        Assert.Equal(new Uri(host.Provider.Issuer, "connect/authorize").AbsoluteUri, root.GetProperty("authorization_endpoint").GetString());
+        var grants = root.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("authorization_code", grants);
+        Assert.Contains("refresh_token", grants);
+        Assert.Contains("password", grants);
+        Assert.Contains("client_credentials", grants);
+        var scopes = root.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("mail", scopes);
+        Assert.Contains("openid", scopes);
+        Assert.Contains("offline_access", scopes);
+        Assert.Contains("S256", root.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(e => e.GetString()));
+
+        var jwksUri = new Uri(root.GetProperty("jwks_uri").GetString()!);
+        using var jwksResponse = await host.Http.GetAsync(jwksUri);
+        Assert.Equal(HttpStatusCode.OK, jwksResponse.StatusCode);
+        using var jwks = JsonDocument.Parse(await jwksResponse.Content.ReadAsStringAsync());
+        var key = Assert.Single(jwks.RootElement.GetProperty("keys").EnumerateArray());
+        Assert.Equal("RSA", key.GetProperty("kty").GetString());
+        Assert.False(string.IsNullOrEmpty(key.GetProperty("kid").GetString()));
+        Assert.True(key.TryGetProperty("n", out _));
+        // Only the public half is published.
+        Assert.False(key.TryGetProperty("d", out _));
+        Assert.False(key.TryGetProperty("p", out _));
+    }
+
+    [Fact]
+    public async Task Plain_http_is_refused_on_a_non_loopback_address()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "openmss-identity-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => IdentityProvider.StartAsync(
+                new IdentityProviderOptions { DataDirectory = directory, ListenEndPoint = new IPEndPoint(IPAddress.Any, 0) },
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+            Assert.Contains("loopback", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            IdentityTestHost.DeleteDirectory(directory);
+        }
+    }
+
+    [Fact]
+    public async Task Home_and_health_pages_answer()
+    {
+        await using var host = await IdentityTestHost.StartAsync();
+        Assert.Equal("ok", await host.Http.GetStringAsync("health"));
+        var home = await host.Http.GetStringAsync("/");
+        Assert.Contains("lang=\"fr\"", home, StringComparison.Ordinal);
+    }
+}

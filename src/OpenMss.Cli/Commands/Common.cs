@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using OpenMss.Host.Configuration;
+using OpenMss.Storage;
+
+namespace OpenMss.Cli.Commands;
+
+/// <summary>Options and helpers shared by the commands.</summary>
+internal static class Common
+{
+    public static Option<FileInfo> ConfigOption() => new("--config", "-c")
+    {
+        Description = "The operator's configuration file (JSON, see docs/configuration.md).",
+        Required = true,
+    };
+
+    public static Option<bool> VerboseOption() => new("--verbose", "-v")
+    {
+        Description = "Log debug details (never message content or secrets).",
+    };
+
+    public static ILoggerFactory CreateLoggerFactory(bool verbose, LogLevel normal = LogLevel.Information) =>
+        LoggerFactory.Create(b => b
+            .SetMinimumLevel(verbose ? LogLevel.Debug : normal)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("Microsoft.Hosting", LogLevel.Warning)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
+
+    /// <summary>Opens the store a configuration names, for the administration commands.</summary>
+    public static async Task<IMailStore> OpenStoreAsync(FileInfo configFile, CancellationToken cancellationToken)
+    {
+        var config = OperatorConfig.Load(configFile.FullName);
+        return await MailStoreFactory.OpenAsync(
+            new StorageOptions
+            {
+                Provider = config.Storage.Provider,
+                ConnectionString = config.Storage.ConnectionString,
+                EncryptionKeyFile = config.Storage.EncryptionKeyFile,
+            },
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a command body, turning the errors an administrator can fix into one line on
+    /// standard error and exit code 1, instead of a stack trace.
+    /// </summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (ConfigurationException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (FormatException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Waits for Ctrl-C (SIGINT) or SIGTERM, then returns so the caller disposes what it started,
+    /// in order. The signals are handled here rather than left to each embedded host.
+    /// </summary>
+    public static async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task;
+    }
+
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine("openmss: " + message);
+        return 1;
+    }
+}

@@ -1,0 +1,25 @@
+using System.CommandLine;
+using OpenMss.Cli.Commands;
+
+namespace OpenMss.Cli;
+
+/// <summary>The <c>openmss</c> command: demo, serve, ca, whitelist, send, queue, mailbox, audit.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("OpenMSS: the MSSanté secure health messaging operator, directory and trust authority.")
+        {
+            DemoCommand.Create(),
+            ServeCommand.Create(),
+            CaCommands.Create(),
+            WhitelistCommand.Create(),
+            SendCommand.Create(),
+            QueueCommands.Create(),
+            MailboxCommands.Create(),
+            AuditCommand.Create(),
+        };
+
+        return await root.Parse(args).InvokeAsync();
+    }
+}

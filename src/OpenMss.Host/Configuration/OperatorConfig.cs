@@ -1,0 +1,226 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OpenMss.Host.Configuration;
+
+/// <summary>
+/// The configuration file of one OpenMSS operator node (<c>openmss serve --config file.json</c>).
+/// Documented in <c>docs/configuration.md</c>; relative paths are resolved against the file's folder.
+/// </summary>
+public sealed class OperatorConfig
+{
+    /// <summary>The operator's display name, e.g. <c>Opérateur des pharmaciens</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The mail domains this operator hosts, all under <c>.mssante.fr</c>.</summary>
+    public List<string> Domains { get; set; } = [];
+
+    /// <summary>The name the node gives itself in greetings, trace headers and notifications.</summary>
+    public string HostName { get; set; } = "localhost";
+
+    public RelayConfig Relay { get; set; } = new();
+
+    public WebConfig Web { get; set; } = new();
+
+    public StorageConfig Storage { get; set; } = new();
+
+    public TlsConfig Tls { get; set; } = new();
+
+    public WhitelistConfig Whitelist { get; set; } = new();
+
+    public RoutingConfig Routing { get; set; } = new();
+
+    public QueueConfig Queue { get; set; } = new();
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads a configuration file and resolves its relative paths against its folder.</summary>
+    /// <exception cref="ConfigurationException">The file is missing, malformed or incomplete.</exception>
+    public static OperatorConfig Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigurationException($"Configuration file not found: {path}");
+        }
+
+        OperatorConfig? config;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            config = JsonSerializer.Deserialize<OperatorConfig>(stream, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigurationException($"Configuration file {path} is not valid JSON: {e.Message}");
+        }
+
+        if (config is null)
+        {
+            throw new ConfigurationException($"Configuration file {path} is empty.");
+        }
+
+        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        config.Validate();
+        return config;
+    }
+
+    public void Save(string path)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    }
+
+    /// <summary>Checks what the node cannot start without, with a message an administrator can act on.</summary>
+    public void Validate()
+    {
+        if (Domains.Count == 0)
+        {
+            throw new ConfigurationException("'domains' must list at least one mail domain.");
+        }
+
+        foreach (var domain in Domains)
+        {
+            if (!OpenMss.Core.Addressing.MssDomains.IsTrustSpaceDomain(domain))
+            {
+                throw new ConfigurationException($"'domains': {domain} is not a domain under .mssante.fr.");
+            }
+        }
+
+        Require(Tls.Certificate, "tls.certificate");
+        Require(Tls.Key, "tls.key");
+        Require(Tls.TrustAnchor, "tls.trustAnchor");
+        Require(Whitelist.Source, "whitelist.source");
+        Require(Storage.ConnectionString, "storage.connectionString");
+        if (Storage.Provider is not ("sqlite" or "postgres"))
+        {
+            throw new ConfigurationException("'storage.provider' must be 'sqlite' or 'postgres'.");
+        }
+
+        if (Routing.Mode is not ("table" or "dns" or "table+dns"))
+        {
+            throw new ConfigurationException("'routing.mode' must be 'table', 'dns' or 'table+dns'.");
+        }
+    }
+
+    private static void Require(string? value, string key)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ConfigurationException($"'{key}' is required.");
+        }
+    }
+
+    private void ResolvePaths(string baseDirectory)
+    {
+        string? Resolve(string? p) =>
+            p is null || Uri.TryCreate(p, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
+                ? p
+                : Path.GetFullPath(p, baseDirectory);
+
+        Tls.Certificate = Resolve(Tls.Certificate);
+        Tls.Key = Resolve(Tls.Key);
+        Tls.TrustAnchor = Resolve(Tls.TrustAnchor);
+        Tls.Crl = Resolve(Tls.Crl);
+        Whitelist.Source = Resolve(Whitelist.Source);
+        Storage.EncryptionKeyFile = Resolve(Storage.EncryptionKeyFile);
+        if (Storage.Provider == "sqlite" && !Storage.ConnectionString.Contains('=', StringComparison.Ordinal))
+        {
+            Storage.ConnectionString = Resolve(Storage.ConnectionString)!;
+        }
+    }
+}
+
+/// <summary>The operator-to-operator SMTP relay listener (SPEC §3.1).</summary>
+public sealed class RelayConfig
+{
+    /// <summary><c>host:port</c>; port 0 picks a free port.</summary>
+    public string Listen { get; set; } = "127.0.0.1:25";
+
+    public long MaxMessageSize { get; set; } = 25L * 1024 * 1024;
+
+    public int MaxSessions { get; set; } = 1000;
+
+    public int MaxRecipients { get; set; } = 100;
+
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>The node's HTTP endpoint: <c>/health</c>, <c>/metrics</c>.</summary>
+public sealed class WebConfig
+{
+    public string Listen { get; set; } = "127.0.0.1:8080";
+}
+
+public sealed class StorageConfig
+{
+    /// <summary><c>sqlite</c> (embedded default) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>A SQLite file path or connection string, or an Npgsql connection string.</summary>
+    public string ConnectionString { get; set; } = "openmss.db";
+
+    /// <summary>The 32-byte AES-GCM key file that encrypts messages at rest (kept outside the database).</summary>
+    public string? EncryptionKeyFile { get; set; }
+}
+
+public sealed class TlsConfig
+{
+    /// <summary>The operator certificate (PEM): server certificate of the listeners and client certificate of the queue.</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>Its private key (PEM).</summary>
+    public string? Key { get; set; }
+
+    /// <summary>The trust space's root certificate (PEM).</summary>
+    public string? TrustAnchor { get; set; }
+
+    /// <summary>The trust authority's CRL: a file path or an http(s) URL. Optional.</summary>
+    public string? Crl { get; set; }
+
+    public TimeSpan CrlRefresh { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+public sealed class WhitelistConfig
+{
+    /// <summary>The liste blanche XML: a file path or an http(s) URL.</summary>
+    public string? Source { get; set; }
+
+    public TimeSpan Refresh { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+public sealed class RoutingConfig
+{
+    /// <summary><c>table</c> (configured endpoints), <c>dns</c> (MX records) or <c>table+dns</c>.</summary>
+    public string Mode { get; set; } = "dns";
+
+    /// <summary>Domain → <c>host:port</c> of the destination operator's relay.</summary>
+    public Dictionary<string, string> Table { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The port used for hosts found by MX lookup.</summary>
+    public int DnsPort { get; set; } = 25;
+}
+
+public sealed class QueueConfig
+{
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan DelayNotificationAfter { get; set; } = TimeSpan.FromHours(4);
+
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(5);
+
+    public int MaxConcurrentDeliveries { get; set; } = 8;
+}
+
+/// <summary>The configuration is missing or wrong; the message says what to fix.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);

@@ -1,0 +1,241 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using OpenMss.Host.Configuration;
+using OpenMss.Storage;
+using OpenMss.Trust;
+
+namespace OpenMss.Host.Demo;
+
+/// <summary>
+/// A whole local trust space in one process, on loopback only, with embedded storage
+/// (SPEC §3.4): the trust authority, the whitelist and every demo operator. Writes
+/// <c>&lt;data&gt;/demo.json</c> once every listener accepts connections; a second start on the same
+/// folder reuses its authority, certificates and mailboxes.
+/// </summary>
+public sealed class DemoTrustSpace : IAsyncDisposable
+{
+    private readonly List<OperatorNode> _operators = [];
+
+    private DemoTrustSpace(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    public string DemoJsonPath => Path.Combine(DataDirectory, "demo.json");
+
+    public IReadOnlyList<OperatorNode> Operators => _operators;
+
+    public static async Task<DemoTrustSpace> StartAsync(string dataDirectory, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        var demo = new DemoTrustSpace(Path.GetFullPath(dataDirectory));
+        try
+        {
+            await demo.StartCoreAsync(loggerFactory, cancellationToken);
+            return demo;
+        }
+        catch
+        {
+            await demo.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        System.IO.Directory.CreateDirectory(DataDirectory);
+        File.Delete(DemoJsonPath); // demo.json appears only once everything listens
+
+        var layout = new DemoLayout(DataDirectory);
+        var authority = CertificateAuthority.Exists(layout.AuthorityDirectory)
+            ? CertificateAuthority.Load(layout.AuthorityDirectory)
+            : CreateAuthority(layout.AuthorityDirectory);
+
+        System.IO.Directory.CreateDirectory(layout.TrustDirectory);
+        await File.WriteAllTextAsync(layout.WhitelistFile, OpenMss.Trust.Whitelist.ToXml(DemoCatalogue.Operators.Select(o => o.Domain)), cancellationToken);
+        await File.WriteAllTextAsync(layout.CrlFile, authority.BuildCrlPem(), cancellationToken);
+
+        // One routing table for the whole demo, filled once each relay knows its port.
+        var routes = new StaticRouteTable();
+        foreach (var op in DemoCatalogue.Operators)
+        {
+            var config = PrepareOperator(layout, authority, op);
+            var node = await OperatorNode.StartAsync(config, loggerFactory, routes, cancellationToken: cancellationToken);
+            _operators.Add(node);
+            routes.Set(op.Domain, new RelayEndpoint("127.0.0.1", node.RelayEndPoint.Port));
+            await EnsureMailboxesAsync(node.Store, op, cancellationToken);
+        }
+
+        foreach (var app in DemoCatalogue.Operators.SelectMany(o => o.Mailboxes).Where(m => m.Role == "application"))
+        {
+            var (pem, key) = layout.ApplicationCertificate(app.Address);
+            if (!File.Exists(pem) || !File.Exists(key))
+            {
+                authority.IssueApplicationCertificate(app.Address).Save(pem, key);
+            }
+        }
+
+        await WriteDemoJsonAsync(layout, cancellationToken);
+    }
+
+    private static CertificateAuthority CreateAuthority(string directory)
+    {
+        var authority = CertificateAuthority.Create("OpenMSS Demo Trust Authority");
+        authority.Save(directory);
+        return authority;
+    }
+
+    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op)
+    {
+        var dir = layout.OperatorDirectory(op.Id);
+        System.IO.Directory.CreateDirectory(dir);
+        var certificate = Path.Combine(dir, "operator.pem");
+        var key = Path.Combine(dir, "operator.key");
+        if (!File.Exists(certificate) || !File.Exists(key))
+        {
+            authority.IssueOperatorCertificate(op.Name, [op.Domain]).Save(certificate, key);
+        }
+
+        var config = new OperatorConfig
+        {
+            Name = op.Name,
+            Domains = [op.Domain],
+            HostName = "mx." + op.Domain,
+            Relay = new RelayConfig { Listen = "127.0.0.1:0" },
+            Web = new WebConfig { Listen = "127.0.0.1:0" },
+            Storage = new StorageConfig
+            {
+                Provider = "sqlite",
+                ConnectionString = Path.Combine(dir, "openmss.db"),
+                EncryptionKeyFile = Path.Combine(dir, "message.key"),
+            },
+            Tls = new TlsConfig { Certificate = certificate, Key = key, TrustAnchor = layout.TrustAnchor, Crl = layout.CrlFile },
+            Whitelist = new WhitelistConfig { Source = layout.WhitelistFile },
+            Routing = new RoutingConfig { Mode = "table" },
+            Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
+        };
+
+        // Saved so that `openmss send|queue|mailbox --config <file>` work against the demo's stores.
+        config.Save(Path.Combine(dir, "operator.json"));
+        return config;
+    }
+
+    private static async Task EnsureMailboxesAsync(IMailStore store, DemoOperator op, CancellationToken cancellationToken)
+    {
+        foreach (var mailbox in op.Mailboxes)
+        {
+            if (await store.FindMailboxAsync(mailbox.Address, cancellationToken) is null)
+            {
+                await store.CreateMailboxAsync(new NewMailbox(mailbox.Address, mailbox.Kind, mailbox.DisplayName, mailbox.Rpps), cancellationToken);
+            }
+        }
+    }
+
+    private async Task WriteDemoJsonAsync(DemoLayout layout, CancellationToken cancellationToken)
+    {
+        var operators = new JsonArray();
+        var accounts = new JsonArray();
+        foreach (var (op, node) in DemoCatalogue.Operators.Zip(_operators))
+        {
+            var dir = layout.OperatorDirectory(op.Id);
+            operators.Add(new JsonObject
+            {
+                ["name"] = op.Name,
+                ["domains"] = new JsonArray(op.Domain),
+                ["relay"] = $"127.0.0.1:{node.RelayEndPoint.Port}",
+                ["web"] = node.WebUrl.ToString().TrimEnd('/'),
+                ["config"] = Path.Combine(dir, "operator.json"),
+                ["certificate"] = new JsonObject
+                {
+                    ["pem"] = Path.Combine(dir, "operator.pem"),
+                    ["key"] = Path.Combine(dir, "operator.key"),
+                },
+                ["mailboxes"] = new JsonArray(op.Mailboxes.Select(m => (JsonNode)new JsonObject
+                {
+                    ["address"] = m.Address,
+                    ["type"] = OpenMss.Core.MailboxKinds.ToCode(m.Kind),
+                    ["displayName"] = m.DisplayName,
+                }).ToArray()),
+            });
+
+            foreach (var m in op.Mailboxes.Where(m => m.Role is not null))
+            {
+                var account = new JsonObject
+                {
+                    ["role"] = m.Role,
+                    ["displayName"] = m.DisplayName,
+                    ["mailboxes"] = new JsonArray(new JsonObject { ["address"] = m.Address, ["type"] = OpenMss.Core.MailboxKinds.ToCode(m.Kind) }),
+                };
+
+                // The pharmacy team (pharmacists and technicians) share the pharmacy's ORG mailbox.
+                if (m.Role is "pharmacist" or "technician")
+                {
+                    foreach (var org in op.Mailboxes.Where(o => o.Kind == OpenMss.Core.MailboxKind.Organisational))
+                    {
+                        ((JsonArray)account["mailboxes"]!).Add(new JsonObject { ["address"] = org.Address, ["type"] = "ORG" });
+                    }
+                }
+                if (m.Rpps is not null)
+                {
+                    account["rpps"] = m.Rpps;
+                }
+
+                if (m.Role == "application")
+                {
+                    var (pem, key) = layout.ApplicationCertificate(m.Address);
+                    account["certificate"] = new JsonObject { ["pem"] = pem, ["key"] = key };
+                }
+
+                accounts.Add(account);
+            }
+        }
+
+        var demo = new JsonObject
+        {
+            ["trustAnchor"] = layout.TrustAnchor,
+            ["trust"] = new JsonObject { ["crl"] = layout.CrlFile, ["whitelistFile"] = layout.WhitelistFile },
+            ["operators"] = operators,
+            ["accounts"] = accounts,
+        };
+
+        // Written to a temporary file then renamed, so a reader never sees half a file.
+        var temporary = DemoJsonPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, demo.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }), cancellationToken);
+        File.Move(temporary, DemoJsonPath, overwrite: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Enumerable.Reverse(_operators))
+        {
+            await node.DisposeAsync();
+        }
+
+        _operators.Clear();
+    }
+
+    private sealed class DemoLayout(string root)
+    {
+        public string AuthorityDirectory => Path.Combine(root, "authority");
+
+        public string TrustAnchor => Path.Combine(AuthorityDirectory, "ca.pem");
+
+        public string TrustDirectory => Path.Combine(root, "trust");
+
+        public string WhitelistFile => Path.Combine(TrustDirectory, "whitelist.xml");
+
+        public string CrlFile => Path.Combine(TrustDirectory, "crl.pem");
+
+        public string OperatorDirectory(string id) => Path.Combine(root, "operators", id);
+
+        public (string Pem, string Key) ApplicationCertificate(string address)
+        {
+            var dir = Path.Combine(root, "applications");
+            var name = address.Replace('@', '_');
+            return (Path.Combine(dir, name + ".pem"), Path.Combine(dir, name + ".key"));
+        }
+    }
+}

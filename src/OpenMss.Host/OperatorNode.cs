@@ -1,0 +1,248 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenMss.Host.Configuration;
+using OpenMss.Queue.Delivery;
+using OpenMss.Queue.Submission;
+using OpenMss.Smtp.Inbound;
+using OpenMss.Storage;
+using OpenMss.Trust;
+using OpenTelemetry.Metrics;
+
+namespace OpenMss.Host;
+
+/// <summary>
+/// One running operator: its store, the operator-to-operator SMTP relay, the delivery queue
+/// worker and its HTTP endpoint (<c>/health</c>, <c>/metrics</c>). <c>openmss serve</c> runs one;
+/// the demo runs several in one process.
+/// </summary>
+public sealed class OperatorNode : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<IDisposable> _ownedSync = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _workerTask = Task.CompletedTask;
+    private WebApplication? _web;
+    private SmtpServer? _relay;
+    private ILogger _logger = null!;
+
+    private OperatorNode(OperatorConfig config) => Config = config;
+
+    public OperatorConfig Config { get; }
+
+    public IMailStore Store { get; private set; } = null!;
+
+    public MessageSubmitter Submitter { get; private set; } = null!;
+
+    public DeliveryWorker Worker { get; private set; } = null!;
+
+    /// <summary>The address the relay listens on (the real port when the configuration said 0).</summary>
+    public IPEndPoint RelayEndPoint => _relay!.LocalEndPoint;
+
+    /// <summary>The base URL of the node's HTTP endpoint.</summary>
+    public Uri WebUrl { get; private set; } = null!;
+
+    /// <summary>The operator certificate with its key (server and client use).</summary>
+    public X509Certificate2 Certificate { get; private set; } = null!;
+
+    /// <summary>
+    /// Starts every part of the node; returns once every listener accepts connections.
+    /// </summary>
+    /// <param name="routes">A routing table to use instead of the configured one (the demo shares one table).</param>
+    public static async Task<OperatorNode> StartAsync(
+        OperatorConfig config,
+        ILoggerFactory loggerFactory,
+        IRouteResolver? routes = null,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        var node = new OperatorNode(config);
+        try
+        {
+            await node.StartCoreAsync(loggerFactory, routes, timeProvider ?? TimeProvider.System, cancellationToken);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(ILoggerFactory loggerFactory, IRouteResolver? routes, TimeProvider time, CancellationToken cancellationToken)
+    {
+        _logger = loggerFactory.CreateLogger($"OpenMss.Operator.{Config.Domains[0]}");
+        var domains = Config.Domains.Select(d => d.ToLowerInvariant()).ToArray();
+
+        Store = await MailStoreFactory.OpenAsync(
+            new StorageOptions
+            {
+                Provider = Config.Storage.Provider,
+                ConnectionString = Config.Storage.ConnectionString,
+                EncryptionKeyFile = Config.Storage.EncryptionKeyFile,
+            },
+            loggerFactory,
+            time,
+            cancellationToken);
+        _owned.Add(Store);
+
+        Certificate = IssuedCertificate.LoadWithKey(Config.Tls.Certificate!, Config.Tls.Key!);
+        var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Config.Tls.TrustAnchor!, cancellationToken));
+
+        RevocationListSource? crl = null;
+        if (!string.IsNullOrEmpty(Config.Tls.Crl))
+        {
+            crl = new RevocationListSource(Config.Tls.Crl, anchor, Config.Tls.CrlRefresh, loggerFactory.CreateLogger<RevocationListSource>(), time);
+            _ownedSync.Add(crl);
+            if (!await crl.StartAsync(cancellationToken))
+            {
+                throw new ConfigurationException($"'tls.crl': could not load a valid CRL from {Config.Tls.Crl}.");
+            }
+        }
+
+        var validator = new TrustValidator(anchor, crl, time, loggerFactory.CreateLogger<TrustValidator>());
+
+        var whitelist = new WhitelistSource(Config.Whitelist.Source!, Config.Whitelist.Refresh, anchor, loggerFactory.CreateLogger<WhitelistSource>(), time);
+        _ownedSync.Add(whitelist);
+        if (!await whitelist.StartAsync(cancellationToken))
+        {
+            // Not fatal: the source keeps retrying, and until it loads every peer is refused.
+            _logger.LogWarning("The whitelist could not be loaded from {Source}; every peer is refused until it loads", Config.Whitelist.Source);
+        }
+
+        routes ??= BuildRoutes(Config.Routing);
+
+        var relayOptions = new SmtpServerOptions
+        {
+            EndPoint = ParseEndPoint(Config.Relay.Listen),
+            HostName = Config.HostName,
+            ServerCertificate = Certificate,
+            MaxMessageSize = Config.Relay.MaxMessageSize,
+            MaxSessions = Config.Relay.MaxSessions,
+            MaxRecipients = Config.Relay.MaxRecipients,
+            CommandTimeout = Config.Relay.CommandTimeout,
+            DataTimeout = Config.Relay.DataTimeout,
+        };
+        var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time);
+        _relay = new SmtpServer(relayOptions, relayPolicy, loggerFactory);
+        await _relay.StartAsync(cancellationToken);
+        _owned.Add(_relay);
+
+        Worker = new DeliveryWorker(
+            Store,
+            routes,
+            validator,
+            new DeliveryQueueOptions
+            {
+                HostName = Config.HostName,
+                LocalDomains = domains,
+                ClientCertificate = Certificate,
+                RetryInitialDelay = Config.Queue.RetryInitialDelay,
+                RetryMaxDelay = Config.Queue.RetryMaxDelay,
+                DelayNotificationAfter = Config.Queue.DelayNotificationAfter,
+                GiveUpAfter = Config.Queue.GiveUpAfter,
+                MaxConcurrentDeliveries = Config.Queue.MaxConcurrentDeliveries,
+            },
+            loggerFactory,
+            time);
+        Submitter = Worker.Submitter;
+        _workerTask = Task.Run(() => Worker.RunAsync(_stopping.Token), CancellationToken.None);
+
+        _web = BuildWeb(loggerFactory);
+        await _web.StartAsync(cancellationToken);
+        WebUrl = new Uri(_web.Urls.First());
+        _logger.LogInformation("Operator {Name} up: relay {Relay}, web {Web}", Config.Name, RelayEndPoint, WebUrl);
+    }
+
+    private WebApplication BuildWeb(ILoggerFactory loggerFactory)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
+        var listen = ParseEndPoint(Config.Web.Listen);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(OpenMss.Smtp.Inbound.SmtpMetrics.MeterName, DeliveryMetrics.MeterName)
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapGet("/health", async (CancellationToken ct) =>
+        {
+            var depth = await Store.CountQueueAsync(ct);
+            return Results.Json(new { status = "ok", @operator = Config.Name, domains = Config.Domains, queueDepth = depth });
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    internal static IRouteResolver BuildRoutes(RoutingConfig routing)
+    {
+        var table = new StaticRouteTable(routing.Table);
+        return routing.Mode switch
+        {
+            "table" => table,
+            "dns" => new DnsMxRouteResolver(routing.DnsPort),
+            _ => new CompositeRouteResolver(table, new DnsMxRouteResolver(routing.DnsPort)),
+        };
+    }
+
+    /// <summary>Parses <c>host:port</c> (IPv4, <c>[IPv6]:port</c> or <c>localhost:port</c>).</summary>
+    public static IPEndPoint ParseEndPoint(string value)
+    {
+        if (value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+        {
+            value = "127.0.0.1:" + value["localhost:".Length..];
+        }
+
+        if (!IPEndPoint.TryParse(value, out var endPoint) || !value.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ConfigurationException($"'{value}' is not a host:port listening address.");
+        }
+
+        return endPoint;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_web is not null)
+        {
+            await _web.StopAsync();
+            await _web.DisposeAsync();
+        }
+
+        foreach (var owned in Enumerable.Reverse(_owned).Where(o => o is not IMailStore))
+        {
+            await owned.DisposeAsync();
+        }
+
+        try
+        {
+            await _workerTask;
+        }
+        catch (OperationCanceledException)
+        {
+            // The worker ends by cancellation.
+        }
+
+        foreach (var owned in _ownedSync)
+        {
+            owned.Dispose();
+        }
+
+        if (Store is not null)
+        {
+            await Store.DisposeAsync();
+        }
+
+        _stopping.Dispose();
+    }
+}

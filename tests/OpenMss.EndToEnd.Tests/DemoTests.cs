@@ -1,0 +1,102 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenMss.Host.Demo;
+using OpenMss.Storage;
+
+namespace OpenMss.EndToEnd.Tests;
+
+/// <summary>The demo contract of SPEC §3.4 (core stage): demo.json, listeners, reuse of the folder.</summary>
+public sealed class DemoTests
+{
+    [Fact]
+    public async Task The_demo_writes_its_contract_once_listening_and_a_second_run_reuses_the_folder()
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("openmss-demo-");
+        try
+        {
+            string anchorThumbprint;
+            await using (var demo = await DemoTrustSpace.StartAsync(dir.FullName, NullLoggerFactory.Instance))
+            {
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "demo.json")));
+                var root = json.RootElement;
+                var anchor = root.GetProperty("trustAnchor").GetString()!;
+                Assert.True(File.Exists(anchor));
+                anchorThumbprint = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor)).Thumbprint;
+
+                var operators = root.GetProperty("operators").EnumerateArray().ToList();
+                Assert.True(operators.Count >= 2);
+                foreach (var op in operators)
+                {
+                    Assert.All(op.GetProperty("domains").EnumerateArray(), d => Assert.EndsWith(".mssante.fr", d.GetString(), StringComparison.Ordinal));
+                    Assert.True(File.Exists(op.GetProperty("certificate").GetProperty("pem").GetString()));
+                    Assert.True(File.Exists(op.GetProperty("certificate").GetProperty("key").GetString()));
+                    var relay = op.GetProperty("relay").GetString()!.Split(':');
+                    using var tcp = new TcpClient();
+                    await tcp.ConnectAsync(relay[0], int.Parse(relay[1]));
+                }
+
+                var roles = root.GetProperty("accounts").EnumerateArray().Select(a => a.GetProperty("role").GetString()).ToList();
+                Assert.Equal(2, roles.Count(r => r == "pharmacist"));
+                Assert.Contains("technician", roles);
+                Assert.Contains("doctor", roles);
+                Assert.Contains("application", roles);
+
+                // Leave a trace in the pharmacy's store to find after the restart.
+                var pharmacy = demo.Operators[0];
+                await pharmacy.Submitter.SubmitAsync("claire.martin@pharmacien.mssante.fr",
+                    [new OutboundRecipient("pharmacie.centrale@pharmacien.mssante.fr")],
+                    TwoOperators.Message("claire.martin@pharmacien.mssante.fr", "pharmacie.centrale@pharmacien.mssante.fr"));
+            }
+
+            await using (var again = await DemoTrustSpace.StartAsync(dir.FullName, NullLoggerFactory.Instance))
+            {
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "demo.json")));
+                var anchor = json.RootElement.GetProperty("trustAnchor").GetString()!;
+                Assert.Equal(anchorThumbprint, System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor)).Thumbprint);
+                Assert.Single(await RelayEndToEndTests.ListInboxAsync(again.Operators[0].Store, "pharmacie.centrale@pharmacien.mssante.fr"));
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_demo_command_runs_until_stopped_by_a_signal_and_then_exits_cleanly()
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("openmss-demo-cli-");
+        try
+        {
+            using var demo = System.Diagnostics.Process.Start(Cli.StartInfo("demo", "--data", dir.FullName))!;
+            var json = Path.Combine(dir.FullName, "demo.json");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(json))
+            {
+                if (demo.HasExited)
+                {
+                    Assert.Fail("the demo ended early: " + await demo.StandardError.ReadToEndAsync());
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "demo.json did not appear");
+                await Task.Delay(200);
+            }
+
+            // SIGTERM rather than SIGINT: a process started in the background inherits SIGINT
+            // ignored (POSIX), and .NET respects that. Both signals take the same path.
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", demo.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await demo.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, demo.ExitCode);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

@@ -26,7 +26,11 @@ public enum MessageFlags
 /// <param name="MailFrom">The SMTP reverse-path; empty for a null sender (<c>&lt;&gt;</c>).</param>
 /// <param name="Recipients">Local mailbox addresses; each must exist.</param>
 /// <param name="Raw">The message as received, trace headers included.</param>
-public sealed record InboundMessage(string MailFrom, IReadOnlyList<string> Recipients, ReadOnlyMemory<byte> Raw, DateTimeOffset ReceivedAt);
+/// <param name="Audit">Who delivers it: one <c>deliver</c> audit event per recipient mailbox is written in the same transaction.</param>
+public sealed record InboundMessage(string MailFrom, IReadOnlyList<string> Recipients, ReadOnlyMemory<byte> Raw, DateTimeOffset ReceivedAt, DeliveryAudit? Audit = null);
+
+/// <summary>The actor recorded in the audit trail for a delivery (e.g. <c>operator:medecin.mssante.fr</c>) and where it came from.</summary>
+public sealed record DeliveryAudit(string Actor, string? ClientAddress = null);
 
 public sealed record StoredMessageRef(string MailboxAddress, long FolderId, long Uid);
 

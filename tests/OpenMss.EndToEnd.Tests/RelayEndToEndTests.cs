@@ -19,6 +19,13 @@ public sealed class RelayEndToEndTests
         var received = await TwoOperators.WaitForInboxAsync(space.B!.Store, TwoOperators.Doctor);
         Assert.Equal(original, TwoOperators.WithoutFirstReceivedHeader(received[0]));
         await WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
+
+        // B's audit trail says which operator wrote into the doctor's mailbox; the CLI shows it.
+        var audit = Assert.Single(await space.B.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Doctor)));
+        Assert.Equal(("operator:pharmacien.mssante.fr", "deliver", "ok"), (audit.Actor, audit.Action, audit.Result));
+        var shown = await Cli.RunAsync("audit", "--config", space.ConfigPath("b"), "--mailbox", TwoOperators.Doctor);
+        Assert.Contains("operator:pharmacien.mssante.fr", shown.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ordonnance", shown.Out, StringComparison.Ordinal); // never the subject
     }
 
     [Fact]

@@ -12,20 +12,25 @@ internal abstract partial class SqlMailStore
         ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Result);
         var at = Truncate(auditEvent.At);
         var mailbox = auditEvent.Mailbox is null ? null : NormalizeAddress(auditEvent.Mailbox);
-        return WriteAsync(async (session, ct) =>
-            await session.Command(
-                    "INSERT INTO audit_events (at, actor, mailbox, action, result, client_address, detail) " +
-                    "VALUES (@at, @actor, @mailbox, @action, @result, @client, @detail)")
-                .With("at", TimeValue(at))
-                .With("actor", auditEvent.Actor)
-                .With("mailbox", mailbox)
-                .With("action", auditEvent.Action)
-                .With("result", auditEvent.Result)
-                .With("client", auditEvent.ClientAddress)
-                .With("detail", auditEvent.Detail)
-                .ExecuteNonQueryAsync(ct).ConfigureAwait(false),
+        return WriteAsync(
+            async (session, ct) => await InsertAuditAsync(session, at, auditEvent.Actor, mailbox, auditEvent.Action, auditEvent.Result, auditEvent.ClientAddress, auditEvent.Detail, ct).ConfigureAwait(false),
             cancellationToken);
     }
+
+    /// <summary>Writes one audit row inside the caller's transaction.</summary>
+    private async Task<int> InsertAuditAsync(
+        DbSession session, DateTimeOffset at, string actor, string? mailbox, string action, string result, string? client, string? detail, CancellationToken cancellationToken) =>
+        await session.Command(
+                "INSERT INTO audit_events (at, actor, mailbox, action, result, client_address, detail) " +
+                "VALUES (@at, @actor, @mailbox, @action, @result, @client, @detail)")
+            .With("at", TimeValue(at))
+            .With("actor", actor)
+            .With("mailbox", mailbox)
+            .With("action", action)
+            .With("result", result)
+            .With("client", client)
+            .With("detail", detail)
+            .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Events matching every given criterion, newest first. <see cref="AuditQuery.From"/> is

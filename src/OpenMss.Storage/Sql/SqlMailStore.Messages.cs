@@ -33,6 +33,14 @@ internal abstract partial class SqlMailStore
             }
 
             await InsertMessagesAsync(session, prepared, slots, MessageFlags.None, internalDate, ct).ConfigureAwait(false);
+            if (message.Audit is { } audit)
+            {
+                foreach (var recipient in recipients)
+                {
+                    await InsertAuditAsync(session, internalDate, audit.Actor, recipient, "deliver", "ok", audit.ClientAddress, null, ct).ConfigureAwait(false);
+                }
+            }
+
             var refs = new StoredMessageRef[recipients.Length];
             for (var i = 0; i < refs.Length; i++)
             {

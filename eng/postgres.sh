@@ -13,6 +13,7 @@ ensure_packages() {
   for p in "$@"; do
     case "$p" in
       postgresql) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) ;;
+      mbsync) command -v mbsync >/dev/null || missing+=(isync) ;;
       *) command -v "$p" >/dev/null || missing+=("$p") ;;
     esac
   done

@@ -12,7 +12,7 @@ namespace OpenMss.Storage;
 /// of durability is shared across sessions. Message bytes and envelopes are encrypted at rest
 /// (AES-GCM) with a key held outside the database.
 /// </remarks>
-public interface IMailStore : IAsyncDisposable
+public partial interface IMailStore : IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to the current version.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);

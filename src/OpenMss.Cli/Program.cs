@@ -18,6 +18,7 @@ public static class Program
             QueueCommands.Create(),
             MailboxCommands.Create(),
             AuditCommand.Create(),
+            DirectoryCommands.Create(),
         };
 
         return await root.Parse(args).InvokeAsync();

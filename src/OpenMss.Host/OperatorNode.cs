@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenMss.Directory.Client;
 using OpenMss.Host.Configuration;
 using OpenMss.Queue.Delivery;
 using OpenMss.Queue.Submission;
@@ -45,6 +46,12 @@ public sealed class OperatorNode : IAsyncDisposable
 
     /// <summary>The base URL of the node's HTTP endpoint.</summary>
     public Uri WebUrl { get; private set; } = null!;
+
+    /// <summary>The national directory's client, when the configuration names one.</summary>
+    public DirectoryClient? Directory { get; private set; }
+
+    private WhitelistSource? _whitelist;
+    private DirectoryRouteResolver? _directoryRoutes;
 
     /// <summary>The operator certificate with its key (server and client use).</summary>
     public X509Certificate2 Certificate { get; private set; } = null!;
@@ -106,12 +113,26 @@ public sealed class OperatorNode : IAsyncDisposable
 
         var validator = new TrustValidator(anchor, crl, time, loggerFactory.CreateLogger<TrustValidator>());
 
+        if (!string.IsNullOrWhiteSpace(Config.Directory?.Url))
+        {
+            Directory = CreateDirectoryClient(Config, anchor, Certificate, crl);
+            _ownedSync.Add(Directory);
+        }
+
         var whitelist = new WhitelistSource(Config.Whitelist.Source!, Config.Whitelist.Refresh, anchor, loggerFactory.CreateLogger<WhitelistSource>(), time);
         _ownedSync.Add(whitelist);
+        _whitelist = whitelist;
         if (!await whitelist.StartAsync(cancellationToken))
         {
             // Not fatal: the source keeps retrying, and until it loads every peer is refused.
             _logger.LogWarning("The whitelist could not be loaded from {Source}; every peer is refused until it loads", Config.Whitelist.Source);
+        }
+
+        if (routes is null && Config.Routing.Mode == "directory")
+        {
+            _directoryRoutes = new DirectoryRouteResolver(Directory!, Config.Directory!.RoutingRefresh, _logger, time);
+            await _directoryRoutes.RefreshAsync(cancellationToken);
+            routes = _directoryRoutes;
         }
 
         routes ??= BuildRoutes(Config.Routing);
@@ -182,6 +203,34 @@ public sealed class OperatorNode : IAsyncDisposable
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+
+    /// <summary>
+    /// Fetches the whitelist and (with directory routing) the routing table again now, rather than
+    /// at the next periodic refresh: the demo calls it once every operator is registered.
+    /// </summary>
+    public async Task RefreshTrustSpaceAsync(CancellationToken cancellationToken = default)
+    {
+        if (_whitelist is not null)
+        {
+            await _whitelist.RefreshAsync(cancellationToken);
+        }
+
+        if (_directoryRoutes is not null)
+        {
+            await _directoryRoutes.RefreshAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>A client of the configured directory, authenticated with the operator certificate.</summary>
+    public static DirectoryClient CreateDirectoryClient(OperatorConfig config, X509Certificate2 trustAnchor, X509Certificate2 operatorCertificate, IRevocationSource? revocation = null) =>
+        new(new DirectoryClientOptions
+        {
+            BaseUrl = new Uri(config.Directory!.Url!),
+            TrustAnchor = trustAnchor,
+            ClientCertificate = operatorCertificate,
+            ServerName = config.Directory.ServerName,
+            Revocation = revocation,
+        });
 
     internal static IRouteResolver BuildRoutes(RoutingConfig routing)
     {

@@ -42,6 +42,17 @@ public sealed class DemoTests
                 Assert.Contains("doctor", roles);
                 Assert.Contains("application", roles);
 
+                // The directory lists the demo's professionals and the whitelist names both operators.
+                var directory = root.GetProperty("directory");
+                using var anchorCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor));
+                using var http = TrustingAnchor(anchorCertificate);
+                var found = await http.GetStringAsync(directory.GetProperty("url").GetString() + "/api/search?name=claire%20MARTIN");
+                Assert.Contains("claire.martin@pharmacien.mssante.fr", found, StringComparison.Ordinal);
+                var whitelist = OpenMss.Trust.Whitelist.Parse(await http.GetStringAsync(directory.GetProperty("whitelist").GetString()));
+                Assert.True(whitelist.Contains("pharmacien.mssante.fr") && whitelist.Contains("medecin.mssante.fr"));
+                var fhir = await http.GetStringAsync(directory.GetProperty("fhir").GetString() + "/Practitioner?name=dupont");
+                Assert.Contains("jean.dupont@medecin.mssante.fr", fhir, StringComparison.Ordinal);
+
                 // Leave a trace in the pharmacy's store to find after the restart.
                 var pharmacy = demo.Operators[0];
                 await pharmacy.Submitter.SubmitAsync("claire.martin@pharmacien.mssante.fr",
@@ -55,6 +66,15 @@ public sealed class DemoTests
                 var anchor = json.RootElement.GetProperty("trustAnchor").GetString()!;
                 Assert.Equal(anchorThumbprint, System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor)).Thumbprint);
                 Assert.Single(await RelayEndToEndTests.ListInboxAsync(again.Operators[0].Store, "pharmacie.centrale@pharmacien.mssante.fr"));
+
+                // An administrator's new mailbox is published in the directory by the CLI.
+                var config = Path.Combine(dir.FullName, "operators", "pharmaciens", "operator.json");
+                var created = await Cli.RunAsync("mailbox", "create", "--config", config, "nouveau.pharmacien@pharmacien.mssante.fr", "--kind", "PER", "--name", "Nouveau", "--owner", "10005678916");
+                Assert.True(created.ExitCode == 0, created.Out + created.Err);
+                using var anchorCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor));
+                using var http = TrustingAnchor(anchorCertificate);
+                var published = await http.GetAsync(json.RootElement.GetProperty("directory").GetProperty("url").GetString() + "/api/mailboxes/nouveau.pharmacien@pharmacien.mssante.fr");
+                Assert.Equal(System.Net.HttpStatusCode.OK, published.StatusCode);
             }
         }
         finally
@@ -62,6 +82,19 @@ public sealed class DemoTests
             dir.Delete(recursive: true);
         }
     }
+
+    private static HttpClient TrustingAnchor(System.Security.Cryptography.X509Certificates.X509Certificate2 anchor) =>
+        new(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(anchor);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(certificate);
+            },
+        });
 
     [Fact]
     public async Task The_demo_command_runs_until_stopped_by_a_signal_and_then_exits_cleanly()

@@ -63,6 +63,10 @@ internal static class Common
         {
             return Fail(e.Message);
         }
+        catch (HttpRequestException e)
+        {
+            return Fail(e.Message);
+        }
         catch (UnauthorizedAccessException e)
         {
             return Fail(e.Message);

@@ -1,7 +1,11 @@
 using System.CommandLine;
 using OpenMss.Core;
 using OpenMss.Core.Addressing;
+using System.Security.Cryptography.X509Certificates;
+using OpenMss.Directory.Client;
+using OpenMss.Host;
 using OpenMss.Host.Configuration;
+using OpenMss.Trust;
 using OpenMss.Storage;
 
 namespace OpenMss.Cli.Commands;
@@ -50,7 +54,12 @@ internal static class MailboxCommands
             {
                 var created = await store.CreateMailboxAsync(new NewMailbox(parsed.Value, mailboxKind, parse.GetValue(name), parse.GetValue(owner)), cancellationToken);
                 Console.WriteLine($"Created {MailboxKinds.ToCode(created.Kind)} mailbox {created.Address}");
-                return 0;
+                return await PublishAsync(settings, d => d.PublishMailboxAsync(created.Address, new MailboxPublication
+                {
+                    Kind = MailboxKinds.ToCode(created.Kind),
+                    Rpps = created.Kind == MailboxKind.Personal ? created.OwnerId : null,
+                    Description = created.DisplayName,
+                }, cancellationToken), "published in the directory");
             }
             catch (MailboxExistsException)
             {
@@ -75,9 +84,37 @@ internal static class MailboxCommands
             }
 
             Console.WriteLine($"Deleted {input}");
-            return 0;
+            var settings = OperatorConfig.Load(parse.GetValue(config)!.FullName);
+            return await PublishAsync(settings, d => d.DeleteMailboxAsync(input, cancellationToken), "removed from the directory");
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Tells the national directory about a change, when the configuration names one. A failure
+    /// leaves the local change in place and says so (exit code 3), so the administrator can retry.
+    /// </summary>
+    private static async Task<int> PublishAsync(OperatorConfig settings, Func<DirectoryClient, Task> publish, string done)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Directory?.Url) || !settings.Directory.Publish)
+        {
+            return 0;
+        }
+
+        using var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(settings.Tls.TrustAnchor!));
+        using var certificate = IssuedCertificate.LoadWithKey(settings.Tls.Certificate!, settings.Tls.Key!);
+        using var directory = OperatorNode.CreateDirectoryClient(settings, anchor, certificate);
+        try
+        {
+            await publish(directory);
+            Console.WriteLine($"  {done} ({settings.Directory.Url})");
+            return 0;
+        }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"openmss: done locally, but the directory refused or could not be reached: {e.Message}");
+            return 3;
+        }
     }
 
     private static Command List()

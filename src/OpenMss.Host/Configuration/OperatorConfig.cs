@@ -32,6 +32,9 @@ public sealed class OperatorConfig
 
     public QueueConfig Queue { get; set; } = new();
 
+    /// <summary>The national directory this operator publishes to and takes its routing from. Optional.</summary>
+    public DirectoryConfig? Directory { get; set; }
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -103,9 +106,14 @@ public sealed class OperatorConfig
             throw new ConfigurationException("'storage.provider' must be 'sqlite' or 'postgres'.");
         }
 
-        if (Routing.Mode is not ("table" or "dns" or "table+dns"))
+        if (Routing.Mode is not ("table" or "dns" or "table+dns" or "directory"))
         {
-            throw new ConfigurationException("'routing.mode' must be 'table', 'dns' or 'table+dns'.");
+            throw new ConfigurationException("'routing.mode' must be 'table', 'dns', 'table+dns' or 'directory'.");
+        }
+
+        if (Routing.Mode == "directory" && string.IsNullOrWhiteSpace(Directory?.Url))
+        {
+            throw new ConfigurationException("'routing.mode' 'directory' needs 'directory.url'.");
         }
     }
 
@@ -207,6 +215,22 @@ public sealed class RoutingConfig
 
     /// <summary>The port used for hosts found by MX lookup.</summary>
     public int DnsPort { get; set; } = 25;
+}
+
+/// <summary>The national directory (annuaire): publication of mailboxes, routing table.</summary>
+public sealed class DirectoryConfig
+{
+    /// <summary>Its base URL, e.g. <c>https://annuaire.mssante.fr/</c>.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The name its server certificate must carry (defaults to the URL's host).</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>Publish mailboxes when they are created, changed or deleted.</summary>
+    public bool Publish { get; set; } = true;
+
+    /// <summary>How often the routing table is fetched again (an unknown domain also triggers a fetch).</summary>
+    public TimeSpan RoutingRefresh { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public sealed class QueueConfig

@@ -1,10 +1,12 @@
 using OpenMss.Core;
+using OpenMss.Directory.Client;
 
 namespace OpenMss.Host.Demo;
 
 /// <summary>A mailbox of the demo, with the person or software that uses it.</summary>
 /// <param name="Role">pharmacist | technician | doctor | application, or null for a structure's mailbox.</param>
-public sealed record DemoMailbox(string Address, MailboxKind Kind, string DisplayName, string? Role = null, string? Rpps = null);
+/// <param name="Publication">What the operator publishes about it in the national directory.</param>
+public sealed record DemoMailbox(string Address, MailboxKind Kind, string DisplayName, string? Role = null, string? Rpps = null, MailboxPublication? Publication = null);
 
 /// <summary>An operator of the demo trust space.</summary>
 public sealed record DemoOperator(string Id, string Name, string Domain, IReadOnlyList<DemoMailbox> Mailboxes);
@@ -19,19 +21,47 @@ public static class DemoCatalogue
     public const string PharmacyDomain = "pharmacien.mssante.fr";
     public const string DoctorDomain = "medecin.mssante.fr";
 
+    // Declared before Operators: static initialisers run in textual order.
+    private static MailboxPublication Pharmacy { get; } = new()
+    {
+        Finess = "750012346",
+        StructureName = "PHARMACIE CENTRALE",
+        StreetNumber = "12",
+        StreetType = "R",
+        StreetName = "de la Roquette",
+        PostalCode = "75011",
+        Town = "PARIS",
+    };
+
     public static IReadOnlyList<DemoOperator> Operators { get; } =
     [
         new DemoOperator("pharmaciens", "Opérateur des pharmaciens", PharmacyDomain,
         [
-            new DemoMailbox("pharmacie.centrale@pharmacien.mssante.fr", MailboxKind.Organisational, "Pharmacie Centrale"),
-            new DemoMailbox("claire.martin@pharmacien.mssante.fr", MailboxKind.Personal, "Claire Martin", "pharmacist", "10001234565"),
-            new DemoMailbox("paul.bernard@pharmacien.mssante.fr", MailboxKind.Personal, "Paul Bernard", "pharmacist", "10002345675"),
-            new DemoMailbox("lea.petit@pharmacien.mssante.fr", MailboxKind.Personal, "Léa Petit", "technician", "10003456786"),
+            new DemoMailbox("pharmacie.centrale@pharmacien.mssante.fr", MailboxKind.Organisational, "Pharmacie Centrale",
+                Publication: Pharmacy with { Kind = "ORG", Description = "Boîte organisationnelle de la pharmacie" }),
+            new DemoMailbox("claire.martin@pharmacien.mssante.fr", MailboxKind.Personal, "Claire Martin", "pharmacist", "10001234565",
+                Pharmacy with { Kind = "PER", Rpps = "10001234565", Civility = "MME", LastName = "MARTIN", FirstName = "Claire", ProfessionCode = "21", ProfessionLabel = "Pharmacien" }),
+            new DemoMailbox("paul.bernard@pharmacien.mssante.fr", MailboxKind.Personal, "Paul Bernard", "pharmacist", "10002345675",
+                Pharmacy with { Kind = "PER", Rpps = "10002345675", Civility = "M", LastName = "BERNARD", FirstName = "Paul", ProfessionCode = "21", ProfessionLabel = "Pharmacien" }),
+            new DemoMailbox("lea.petit@pharmacien.mssante.fr", MailboxKind.Personal, "Léa Petit", "technician", "10003456786",
+                Pharmacy with { Kind = "PER", Rpps = "10003456786", Civility = "MME", LastName = "PETIT", FirstName = "Léa", ProfessionLabel = "Préparatrice en pharmacie" }),
         ]),
         new DemoOperator("medecins", "Opérateur des médecins", DoctorDomain,
         [
-            new DemoMailbox("jean.dupont@medecin.mssante.fr", MailboxKind.Personal, "Dr Jean Dupont", "doctor", "10004567896"),
-            new DemoMailbox("resultats.labo-analyses@medecin.mssante.fr", MailboxKind.Applicative, "Laboratoire d'analyses — résultats", "application"),
+            new DemoMailbox("jean.dupont@medecin.mssante.fr", MailboxKind.Personal, "Dr Jean Dupont", "doctor", "10004567896",
+                new MailboxPublication
+                {
+                    Kind = "PER", Rpps = "10004567896", Civility = "DR", LastName = "DUPONT", FirstName = "Jean",
+                    ProfessionCode = "10", ProfessionLabel = "Médecin", StructureName = "Cabinet du Dr Dupont",
+                    StreetNumber = "3", StreetType = "AV", StreetName = "de la République", PostalCode = "75011", Town = "PARIS",
+                }),
+            new DemoMailbox("resultats.labo-analyses@medecin.mssante.fr", MailboxKind.Applicative, "Laboratoire d'analyses — résultats", "application",
+                Publication: new MailboxPublication
+                {
+                    Kind = "APP", Finess = "750023459", StructureName = "Laboratoire d'analyses médicales de la Roquette",
+                    Description = "Envoi automatique des comptes rendus de biologie", PostalCode = "75011", Town = "PARIS",
+                }),
         ]),
     ];
+
 }

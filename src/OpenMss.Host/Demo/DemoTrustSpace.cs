@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using OpenMss.Directory.Api;
+using OpenMss.Directory;
 using OpenMss.Host.Configuration;
 using OpenMss.Storage;
 using OpenMss.Trust;
@@ -24,6 +26,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
     public string DemoJsonPath => Path.Combine(DataDirectory, "demo.json");
 
     public IReadOnlyList<OperatorNode> Operators => _operators;
+
+    /// <summary>The national directory of the demo (HTTPS, certificate from the demo authority).</summary>
+    public DirectoryServer Directory { get; private set; } = null!;
 
     public static async Task<DemoTrustSpace> StartAsync(string dataDirectory, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
@@ -51,18 +56,44 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             : CreateAuthority(layout.AuthorityDirectory);
 
         System.IO.Directory.CreateDirectory(layout.TrustDirectory);
-        await File.WriteAllTextAsync(layout.WhitelistFile, OpenMss.Trust.Whitelist.ToXml(DemoCatalogue.Operators.Select(o => o.Domain)), cancellationToken);
         await File.WriteAllTextAsync(layout.CrlFile, authority.BuildCrlPem(), cancellationToken);
+        var anchor = authority.PublicCertificate;
 
-        // One routing table for the whole demo, filled once each relay knows its port.
-        var routes = new StaticRouteTable();
+        // The national directory first: operators take their whitelist and routing from it.
+        System.IO.Directory.CreateDirectory(layout.DirectoryFolder);
+        var directoryCertificate = layout.DirectoryCertificate;
+        if (!File.Exists(directoryCertificate.Pem) || !File.Exists(directoryCertificate.Key))
+        {
+            authority.IssueOperatorCertificate("Annuaire national MSSanté (démo)", [DirectoryServerName, "localhost"])
+                .Save(directoryCertificate.Pem, directoryCertificate.Key);
+        }
+
+        Directory = await DirectoryServer.StartAsync(
+            new DirectoryServerOptions
+            {
+                Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+                StoreOptions = new DirectoryStoreOptions { Provider = "sqlite", ConnectionString = Path.Combine(layout.DirectoryFolder, "annuaire.db") },
+                ServerCertificate = IssuedCertificate.LoadWithKey(directoryCertificate.Pem, directoryCertificate.Key),
+                TrustAnchor = anchor,
+                Revocation = RevocationList.Parse(await File.ReadAllBytesAsync(layout.CrlFile, cancellationToken), anchor),
+                PublicHost = "localhost",
+            },
+            loggerFactory,
+            cancellationToken);
+
         foreach (var op in DemoCatalogue.Operators)
         {
-            var config = PrepareOperator(layout, authority, op);
-            var node = await OperatorNode.StartAsync(config, loggerFactory, routes, cancellationToken: cancellationToken);
+            var config = PrepareOperator(layout, authority, op, Directory);
+            var node = await OperatorNode.StartAsync(config, loggerFactory, cancellationToken: cancellationToken);
             _operators.Add(node);
-            routes.Set(op.Domain, new RelayEndpoint("127.0.0.1", node.RelayEndPoint.Port));
-            await EnsureMailboxesAsync(node.Store, op, cancellationToken);
+            await Directory.RegisterOperatorAsync(op.Name, [op.Domain], $"127.0.0.1:{node.RelayEndPoint.Port}", node.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+            await EnsureMailboxesAsync(node, op, cancellationToken);
+        }
+
+        // Every operator is registered: fetch the whitelist and routing now rather than at the next refresh.
+        foreach (var node in _operators)
+        {
+            await node.RefreshTrustSpaceAsync(cancellationToken);
         }
 
         foreach (var app in DemoCatalogue.Operators.SelectMany(o => o.Mailboxes).Where(m => m.Role == "application"))
@@ -84,7 +115,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         return authority;
     }
 
-    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op)
+    private const string DirectoryServerName = "annuaire.mssante.fr";
+
+    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op, DirectoryServer directory)
     {
         var dir = layout.OperatorDirectory(op.Id);
         System.IO.Directory.CreateDirectory(dir);
@@ -109,8 +142,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 EncryptionKeyFile = Path.Combine(dir, "message.key"),
             },
             Tls = new TlsConfig { Certificate = certificate, Key = key, TrustAnchor = layout.TrustAnchor, Crl = layout.CrlFile },
-            Whitelist = new WhitelistConfig { Source = layout.WhitelistFile },
-            Routing = new RoutingConfig { Mode = "table" },
+            Whitelist = new WhitelistConfig { Source = directory.WhitelistUrl.ToString(), Refresh = TimeSpan.FromMinutes(1) },
+            Routing = new RoutingConfig { Mode = "directory" },
+            Directory = new DirectoryConfig { Url = directory.BaseUrl.ToString(), ServerName = DirectoryServerName, RoutingRefresh = TimeSpan.FromMinutes(1) },
             Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
         };
 
@@ -119,13 +153,18 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         return config;
     }
 
-    private static async Task EnsureMailboxesAsync(IMailStore store, DemoOperator op, CancellationToken cancellationToken)
+    private static async Task EnsureMailboxesAsync(OperatorNode node, DemoOperator op, CancellationToken cancellationToken)
     {
         foreach (var mailbox in op.Mailboxes)
         {
-            if (await store.FindMailboxAsync(mailbox.Address, cancellationToken) is null)
+            if (await node.Store.FindMailboxAsync(mailbox.Address, cancellationToken) is null)
             {
-                await store.CreateMailboxAsync(new NewMailbox(mailbox.Address, mailbox.Kind, mailbox.DisplayName, mailbox.Rpps), cancellationToken);
+                await node.Store.CreateMailboxAsync(new NewMailbox(mailbox.Address, mailbox.Kind, mailbox.DisplayName, mailbox.Rpps), cancellationToken);
+            }
+
+            if (mailbox.Publication is not null)
+            {
+                await node.Directory!.PublishMailboxAsync(mailbox.Address, mailbox.Publication, cancellationToken);
             }
         }
     }
@@ -192,7 +231,14 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         var demo = new JsonObject
         {
             ["trustAnchor"] = layout.TrustAnchor,
-            ["trust"] = new JsonObject { ["crl"] = layout.CrlFile, ["whitelistFile"] = layout.WhitelistFile },
+            ["trust"] = new JsonObject { ["crl"] = layout.CrlFile },
+            ["directory"] = new JsonObject
+            {
+                ["url"] = Directory.BaseUrl.ToString().TrimEnd('/'),
+                ["fhir"] = Directory.FhirBaseUrl.ToString().TrimEnd('/'),
+                ["whitelist"] = Directory.WhitelistUrl.ToString(),
+                ["serverName"] = DirectoryServerName,
+            },
             ["operators"] = operators,
             ["accounts"] = accounts,
         };
@@ -215,6 +261,10 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         }
 
         _operators.Clear();
+        if (Directory is not null)
+        {
+            await Directory.DisposeAsync();
+        }
     }
 
     private sealed class DemoLayout(string root)
@@ -225,7 +275,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
         public string TrustDirectory => Path.Combine(root, "trust");
 
-        public string WhitelistFile => Path.Combine(TrustDirectory, "whitelist.xml");
+        public string DirectoryFolder => Path.Combine(root, "directory");
+
+        public (string Pem, string Key) DirectoryCertificate => (Path.Combine(DirectoryFolder, "annuaire.pem"), Path.Combine(DirectoryFolder, "annuaire.key"));
 
         public string CrlFile => Path.Combine(TrustDirectory, "crl.pem");
 

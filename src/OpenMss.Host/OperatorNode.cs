@@ -29,6 +29,8 @@ public sealed class OperatorNode : IAsyncDisposable
     private Task _workerTask = Task.CompletedTask;
     private WebApplication? _web;
     private SmtpServer? _relay;
+    private SmtpServer? _submission;
+    private SmtpServer? _submissionTls;
     private ILogger _logger = null!;
 
     private OperatorNode(OperatorConfig config) => Config = config;
@@ -43,6 +45,12 @@ public sealed class OperatorNode : IAsyncDisposable
 
     /// <summary>The address the relay listens on (the real port when the configuration said 0).</summary>
     public IPEndPoint RelayEndPoint => _relay!.LocalEndPoint;
+
+    /// <summary>The submission listener with STARTTLS, when configured.</summary>
+    public IPEndPoint? SubmissionEndPoint => _submission?.LocalEndPoint;
+
+    /// <summary>The submission listener with implicit TLS, when configured.</summary>
+    public IPEndPoint? SubmissionTlsEndPoint => _submissionTls?.LocalEndPoint;
 
     /// <summary>The base URL of the node's HTTP endpoint.</summary>
     public Uri WebUrl { get; private set; } = null!;
@@ -173,10 +181,78 @@ public sealed class OperatorNode : IAsyncDisposable
         Submitter = Worker.Submitter;
         _workerTask = Task.Run(() => Worker.RunAsync(_stopping.Token), CancellationToken.None);
 
+        if (Config.Submission is not null)
+        {
+            await StartSubmissionAsync(loggerFactory, validator, anchor, domains, time, cancellationToken);
+        }
+
         _web = BuildWeb(loggerFactory);
         await _web.StartAsync(cancellationToken);
         WebUrl = new Uri(_web.Urls.First());
         _logger.LogInformation("Operator {Name} up: relay {Relay}, web {Web}", Config.Name, RelayEndPoint, WebUrl);
+    }
+
+    private async Task StartSubmissionAsync(
+        ILoggerFactory loggerFactory, TrustValidator validator, X509Certificate2 anchor, string[] domains, TimeProvider time, CancellationToken cancellationToken)
+    {
+        OpenMss.Identity.Validation.AccessTokenValidator? tokens = null;
+        if (!string.IsNullOrWhiteSpace(Config.Identity?.Issuer))
+        {
+            tokens = new OpenMss.Identity.Validation.AccessTokenValidator(
+                new OpenMss.Identity.Validation.AccessTokenValidatorOptions
+                {
+                    Issuer = new Uri(Config.Identity.Issuer),
+                    Audience = Config.Identity.Audience,
+                    TrustAnchor = anchor,
+                },
+                loggerFactory.CreateLogger<OpenMss.Identity.Validation.AccessTokenValidator>());
+            _ownedSync.Add(tokens);
+        }
+
+        OpenMss.Identity.Accounts.IAccountStore? accounts = null;
+        if (Config.Submission!.AllowPasswords && !string.IsNullOrWhiteSpace(Config.Identity?.AccountsDatabase))
+        {
+            var store = await OpenMss.Identity.Accounts.AccountStore.OpenAsync(
+                OpenMss.Identity.IdentityDatabase.Sqlite(Config.Identity.AccountsDatabase), time, loggerFactory, cancellationToken);
+            accounts = store;
+        }
+
+        var authenticator = new ProfessionalAuthenticator(Store, tokens, accounts, Config.Submission.AllowPasswords, loggerFactory.CreateLogger<ProfessionalAuthenticator>());
+        var policy = new OpenMss.Smtp.Inbound.Submission.SubmissionPolicy(
+            Store,
+            authenticator,
+            (from, recipients, raw, envelopeId, full, ct) => Submitter.SubmitAsync(from, recipients, raw, envelopeId, full, ct),
+            new OpenMss.Smtp.Inbound.Submission.SubmissionPolicyOptions
+            {
+                ApplicationCertificates = validator,
+                LocalDomains = domains,
+                OpenIdConfiguration = tokens is null ? null : new Uri(new Uri(Config.Identity!.Issuer!), ".well-known/openid-configuration"),
+            },
+            loggerFactory,
+            time);
+
+        SmtpServerOptions Options(string listen, bool implicitTls) => new()
+        {
+            EndPoint = ParseEndPoint(listen),
+            HostName = Config.HostName,
+            ServerCertificate = Certificate,
+            ImplicitTls = implicitTls,
+            MaxMessageSize = Config.Relay.MaxMessageSize,
+            MaxSessions = Config.Relay.MaxSessions,
+            MaxRecipients = Config.Relay.MaxRecipients,
+            CommandTimeout = Config.Relay.CommandTimeout,
+            DataTimeout = Config.Relay.DataTimeout,
+        };
+
+        _submission = new SmtpServer(Options(Config.Submission.Listen, implicitTls: false), policy, loggerFactory);
+        await _submission.StartAsync(cancellationToken);
+        _owned.Add(_submission);
+        if (!string.IsNullOrWhiteSpace(Config.Submission.ImplicitTlsListen))
+        {
+            _submissionTls = new SmtpServer(Options(Config.Submission.ImplicitTlsListen, implicitTls: true), policy, loggerFactory);
+            await _submissionTls.StartAsync(cancellationToken);
+            _owned.Add(_submissionTls);
+        }
     }
 
     private WebApplication BuildWeb(ILoggerFactory loggerFactory)

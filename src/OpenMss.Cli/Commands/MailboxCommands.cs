@@ -19,7 +19,111 @@ internal static class MailboxCommands
         command.Subcommands.Add(CreateMailbox());
         command.Subcommands.Add(Delete());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(Members());
         return command;
+    }
+
+    /// <summary><c>mailbox members add|remove|list</c>: who shares an organisational mailbox (by idNat_PS).</summary>
+    private static Command Members()
+    {
+        var command = new Command("members", "Manage the professionals who share an ORG (or CAB) mailbox.");
+
+        var config = Common.ConfigOption();
+        var address = new Argument<string>("mailbox") { Description = "The shared mailbox." };
+        var member = new Option<string>("--member") { Description = "The professional: RPPS (11 digits) or idNat_PS.", Required = true };
+        var name = new Option<string?>("--name") { Description = "Display name." };
+        var role = new Option<string>("--role") { Description = "pharmacist, technician or other.", DefaultValueFactory = _ => "pharmacist" };
+        var add = new Command("add", "Give a professional access to the mailbox.") { config, address, member, name, role };
+        add.SetAction((parse, cancellationToken) => Common.RunAsync(async () =>
+        {
+            if (!TryMemberId(parse.GetValue(member)!, out var id, out var error))
+            {
+                return Common.Fail(error);
+            }
+
+            MemberRole? parsedRole = parse.GetValue(role) switch
+            {
+                "pharmacist" => MemberRole.Pharmacist,
+                "technician" => MemberRole.Technician,
+                "other" => MemberRole.Other,
+                _ => null,
+            };
+            if (parsedRole is null)
+            {
+                return Common.Fail("--role: expected pharmacist, technician or other.");
+            }
+
+            await using var store = await Common.OpenStoreAsync(parse.GetValue(config)!, cancellationToken);
+            var target = await store.FindMailboxAsync(parse.GetValue(address)!, cancellationToken);
+            if (target is null || target.Kind is not (MailboxKind.Organisational or MailboxKind.Practice))
+            {
+                return Common.Fail($"{parse.GetValue(address)}: no ORG or CAB mailbox with this address.");
+            }
+
+            var added = await store.AddMemberAsync(target.Address, new NewMember(id, parse.GetValue(name), parsedRole.Value), new MembershipAudit("cli:" + Environment.UserName), cancellationToken);
+            Console.WriteLine(added ? $"{id} can now use {target.Address}" : $"{id} already uses {target.Address}");
+            return 0;
+        }));
+
+        var removeConfig = Common.ConfigOption();
+        var removeAddress = new Argument<string>("mailbox") { Description = "The shared mailbox." };
+        var removeMember = new Option<string>("--member") { Description = "The professional: RPPS or idNat_PS.", Required = true };
+        var remove = new Command("remove", "Withdraw a professional's access (effective at their next command).") { removeConfig, removeAddress, removeMember };
+        remove.SetAction((parse, cancellationToken) => Common.RunAsync(async () =>
+        {
+            if (!TryMemberId(parse.GetValue(removeMember)!, out var id, out var error))
+            {
+                return Common.Fail(error);
+            }
+
+            await using var store = await Common.OpenStoreAsync(parse.GetValue(removeConfig)!, cancellationToken);
+            if (!await store.RemoveMemberAsync(parse.GetValue(removeAddress)!, id, new MembershipAudit("cli:" + Environment.UserName), cancellationToken))
+            {
+                return Common.Fail($"{id} is not a member of {parse.GetValue(removeAddress)}.");
+            }
+
+            Console.WriteLine($"{id} can no longer use {parse.GetValue(removeAddress)}");
+            return 0;
+        }));
+
+        var listConfig = Common.ConfigOption();
+        var listAddress = new Argument<string>("mailbox") { Description = "The shared mailbox." };
+        var list = new Command("list", "List who shares the mailbox.") { listConfig, listAddress };
+        list.SetAction((parse, cancellationToken) => Common.RunAsync(async () =>
+        {
+            await using var store = await Common.OpenStoreAsync(parse.GetValue(listConfig)!, cancellationToken);
+            foreach (var m in await store.ListMembersAsync(parse.GetValue(listAddress)!, cancellationToken))
+            {
+                Console.WriteLine($"{m.MemberId,-14} {m.Role.ToString().ToLowerInvariant(),-11} {m.DisplayName}");
+            }
+
+            return 0;
+        }));
+
+        command.Subcommands.Add(add);
+        command.Subcommands.Add(remove);
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static bool TryMemberId(string input, out string idNatPs, out string error)
+    {
+        idNatPs = "";
+        error = "";
+        if (OpenMss.Core.Identifiers.Rpps.TryParse(input, out var rpps, out _))
+        {
+            idNatPs = OpenMss.Core.Identifiers.IdNatPs.FromRpps(rpps).Value;
+            return true;
+        }
+
+        if (OpenMss.Core.Identifiers.IdNatPs.TryParse(input, out var id, out var idError))
+        {
+            idNatPs = id.Value;
+            return true;
+        }
+
+        error = $"--member {input}: {idError.EnglishReason}";
+        return false;
     }
 
     private static Command CreateMailbox()

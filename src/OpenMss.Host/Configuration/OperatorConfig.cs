@@ -32,6 +32,12 @@ public sealed class OperatorConfig
 
     public QueueConfig Queue { get; set; } = new();
 
+    /// <summary>SMTP submission for mail clients and business software (SPEC §3.2). Optional.</summary>
+    public SubmissionConfig? Submission { get; set; }
+
+    /// <summary>How professionals authenticate: the OpenID Connect issuer, and optionally its accounts for passwords.</summary>
+    public IdentityConfig? Identity { get; set; }
+
     /// <summary>The national directory this operator publishes to and takes its routing from. Optional.</summary>
     public DirectoryConfig? Directory { get; set; }
 
@@ -138,6 +144,10 @@ public sealed class OperatorConfig
         Tls.Crl = Resolve(Tls.Crl);
         Whitelist.Source = Resolve(Whitelist.Source);
         Storage.EncryptionKeyFile = Resolve(Storage.EncryptionKeyFile);
+        if (Identity is not null)
+        {
+            Identity.AccountsDatabase = Resolve(Identity.AccountsDatabase);
+        }
         if (Storage.Provider == "sqlite" && !Storage.ConnectionString.Contains('=', StringComparison.Ordinal))
         {
             Storage.ConnectionString = Resolve(Storage.ConnectionString)!;
@@ -215,6 +225,35 @@ public sealed class RoutingConfig
 
     /// <summary>The port used for hosts found by MX lookup.</summary>
     public int DnsPort { get; set; } = 25;
+}
+
+/// <summary>The submission listeners: STARTTLS (587) and implicit TLS (465).</summary>
+public sealed class SubmissionConfig
+{
+    /// <summary><c>host:port</c> of the STARTTLS listener (RFC 6409); port 0 picks a free port.</summary>
+    public string Listen { get; set; } = "127.0.0.1:587";
+
+    /// <summary><c>host:port</c> of the implicit-TLS listener (RFC 8314), or null for none.</summary>
+    public string? ImplicitTlsListen { get; set; } = "127.0.0.1:465";
+
+    /// <summary>
+    /// Accept PLAIN/LOGIN with a password (checked against <c>identity.accountsDatabase</c>).
+    /// Off by default: production uses access tokens (OAUTHBEARER/XOAUTH2) only.
+    /// </summary>
+    public bool AllowPasswords { get; set; }
+}
+
+/// <summary>The identity provider (Pro Santé Connect or OpenMSS's stand-in).</summary>
+public sealed class IdentityConfig
+{
+    /// <summary>The OpenID Connect issuer whose JWT access tokens are accepted.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The audience access tokens must carry.</summary>
+    public string Audience { get; set; } = "openmss-mail";
+
+    /// <summary>The identity provider's account database (SQLite file), for password logins where allowed.</summary>
+    public string? AccountsDatabase { get; set; }
 }
 
 /// <summary>The national directory (annuaire): publication of mailboxes, routing table.</summary>

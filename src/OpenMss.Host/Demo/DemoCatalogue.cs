@@ -21,6 +21,22 @@ public static class DemoCatalogue
     public const string PharmacyDomain = "pharmacien.mssante.fr";
     public const string DoctorDomain = "medecin.mssante.fr";
 
+    /// <summary>The public OpenID Connect client mail software uses in the demo (password grant allowed).</summary>
+    public const string MailClientId = "openmss-mail";
+
+    /// <summary>The idNat_PS of a professional: <c>8</c> + RPPS.</summary>
+    public static string IdNatPsOf(DemoMailbox person) => "8" + person.Rpps;
+
+    /// <summary>A demo password, written in demo.json: <c>demo-</c> + the local part of the address.</summary>
+    public static string PasswordOf(DemoMailbox person) => "demo-" + person.Address[..person.Address.IndexOf('@', StringComparison.Ordinal)];
+
+    /// <summary>
+    /// The one-time-code secret (RFC 6238, base32) of a demo account: derived from the RPPS so a
+    /// second run of the demo gives the same secret, and written in demo.json.
+    /// </summary>
+    public static string TotpSecretOf(DemoMailbox person) =>
+        OtpNet.Base32Encoding.ToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes("openmss-demo-totp:" + person.Rpps))[..20]);
+
     // Declared before Operators: static initialisers run in textual order.
     private static MailboxPublication Pharmacy { get; } = new()
     {

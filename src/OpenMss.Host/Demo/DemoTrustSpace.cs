@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OpenMss.Directory.Api;
 using OpenMss.Directory;
 using OpenMss.Host.Configuration;
+using OpenMss.Identity;
 using OpenMss.Storage;
 using OpenMss.Trust;
 
@@ -26,6 +27,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
     public string DemoJsonPath => Path.Combine(DataDirectory, "demo.json");
 
     public IReadOnlyList<OperatorNode> Operators => _operators;
+
+    /// <summary>The identity provider (Pro Santé Connect stand-in).</summary>
+    public IdentityProvider Identity { get; private set; } = null!;
 
     /// <summary>The national directory of the demo (HTTPS, certificate from the demo authority).</summary>
     public DirectoryServer Directory { get; private set; } = null!;
@@ -81,9 +85,23 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             loggerFactory,
             cancellationToken);
 
+        // The identity provider: professionals sign in with RPPS + password + one-time code.
+        Identity = await IdentityProvider.StartAsync(
+            new IdentityProviderOptions
+            {
+                DataDirectory = layout.IdentityFolder,
+                Clients = [new IdentityClient { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true }],
+            },
+            loggerFactory,
+            cancellationToken);
+        foreach (var person in DemoCatalogue.Operators.SelectMany(o => o.Mailboxes).Where(m => m.Rpps is not null))
+        {
+            await Identity.CreateOrUpdateAccountAsync(person.Rpps!, person.DisplayName, DemoCatalogue.PasswordOf(person), DemoCatalogue.TotpSecretOf(person), cancellationToken);
+        }
+
         foreach (var op in DemoCatalogue.Operators)
         {
-            var config = PrepareOperator(layout, authority, op, Directory);
+            var config = PrepareOperator(layout, authority, op, Directory, Identity);
             var node = await OperatorNode.StartAsync(config, loggerFactory, cancellationToken: cancellationToken);
             _operators.Add(node);
             await Directory.RegisterOperatorAsync(op.Name, [op.Domain], $"127.0.0.1:{node.RelayEndPoint.Port}", node.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
@@ -117,7 +135,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
     private const string DirectoryServerName = "annuaire.mssante.fr";
 
-    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op, DirectoryServer directory)
+    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op, DirectoryServer directory, IdentityProvider identity)
     {
         var dir = layout.OperatorDirectory(op.Id);
         System.IO.Directory.CreateDirectory(dir);
@@ -145,6 +163,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             Whitelist = new WhitelistConfig { Source = directory.WhitelistUrl.ToString(), Refresh = TimeSpan.FromMinutes(1) },
             Routing = new RoutingConfig { Mode = "directory" },
             Directory = new DirectoryConfig { Url = directory.BaseUrl.ToString(), ServerName = DirectoryServerName, RoutingRefresh = TimeSpan.FromMinutes(1) },
+            Submission = new SubmissionConfig { Listen = "127.0.0.1:0", ImplicitTlsListen = "127.0.0.1:0", AllowPasswords = true },
+            Identity = new IdentityConfig { Issuer = identity.Issuer.ToString(), AccountsDatabase = Path.Combine(layout.IdentityFolder, "identity.db") },
             Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
         };
 
@@ -159,7 +179,21 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         {
             if (await node.Store.FindMailboxAsync(mailbox.Address, cancellationToken) is null)
             {
-                await node.Store.CreateMailboxAsync(new NewMailbox(mailbox.Address, mailbox.Kind, mailbox.DisplayName, mailbox.Rpps), cancellationToken);
+                var owner = mailbox.Rpps is null ? null : DemoCatalogue.IdNatPsOf(mailbox);
+                await node.Store.CreateMailboxAsync(new NewMailbox(mailbox.Address, mailbox.Kind, mailbox.DisplayName, owner), cancellationToken);
+            }
+
+            // The pharmacy team shares the pharmacy's organisational mailbox.
+            if (mailbox.Kind == OpenMss.Core.MailboxKind.Organisational)
+            {
+                foreach (var member in op.Mailboxes.Where(m => m.Role is "pharmacist" or "technician"))
+                {
+                    await node.Store.AddMemberAsync(
+                        mailbox.Address,
+                        new NewMember(DemoCatalogue.IdNatPsOf(member), member.DisplayName, member.Role == "pharmacist" ? MemberRole.Pharmacist : MemberRole.Technician),
+                        new MembershipAudit("demo"),
+                        cancellationToken);
+                }
             }
 
             if (mailbox.Publication is not null)
@@ -181,6 +215,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 ["name"] = op.Name,
                 ["domains"] = new JsonArray(op.Domain),
                 ["relay"] = $"127.0.0.1:{node.RelayEndPoint.Port}",
+                ["submission"] = $"127.0.0.1:{node.SubmissionEndPoint!.Port}",
+                ["submissionTls"] = $"127.0.0.1:{node.SubmissionTlsEndPoint!.Port}",
                 ["web"] = node.WebUrl.ToString().TrimEnd('/'),
                 ["config"] = Path.Combine(dir, "operator.json"),
                 ["certificate"] = new JsonObject
@@ -216,6 +252,10 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 if (m.Rpps is not null)
                 {
                     account["rpps"] = m.Rpps;
+                    account["idNatPs"] = DemoCatalogue.IdNatPsOf(m);
+                    account["login"] = m.Rpps;
+                    account["password"] = DemoCatalogue.PasswordOf(m);
+                    account["totpSecret"] = DemoCatalogue.TotpSecretOf(m);
                 }
 
                 if (m.Role == "application")
@@ -232,6 +272,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         {
             ["trustAnchor"] = layout.TrustAnchor,
             ["trust"] = new JsonObject { ["crl"] = layout.CrlFile },
+            ["identity"] = new JsonObject { ["issuer"] = Identity.Issuer.ToString(), ["mailClientId"] = DemoCatalogue.MailClientId },
             ["directory"] = new JsonObject
             {
                 ["url"] = Directory.BaseUrl.ToString().TrimEnd('/'),
@@ -265,6 +306,11 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         {
             await Directory.DisposeAsync();
         }
+
+        if (Identity is not null)
+        {
+            await Identity.DisposeAsync();
+        }
     }
 
     private sealed class DemoLayout(string root)
@@ -276,6 +322,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         public string TrustDirectory => Path.Combine(root, "trust");
 
         public string DirectoryFolder => Path.Combine(root, "directory");
+
+        public string IdentityFolder => Path.Combine(root, "identity");
 
         public (string Pem, string Key) DirectoryCertificate => (Path.Combine(DirectoryFolder, "annuaire.pem"), Path.Combine(DirectoryFolder, "annuaire.key"));
 

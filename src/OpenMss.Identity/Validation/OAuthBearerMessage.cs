@@ -166,13 +166,13 @@ public sealed class OAuthBearerMessage
                     host = value;
                     break;
                 case "port":
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 0 or > 65535)
+                    // Informational only (RFC 7628 §3.1); some clients send "-1" (MailKit) when
+                    // they do not know it, so an unusable value is ignored rather than refused.
+                    if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 65535)
                     {
-                        error = "port is not a number between 0 and 65535";
-                        return false;
+                        port = number;
                     }
 
-                    port = number;
                     break;
             }
         }

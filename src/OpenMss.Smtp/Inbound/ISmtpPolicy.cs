@@ -5,7 +5,7 @@ namespace OpenMss.Smtp.Inbound;
 /// <summary>
 /// The decisions of an SMTP service, apart from the protocol mechanics the session handles
 /// (syntax, sequence, line and size limits, pipelining, TLS). The relay (<see cref="RelayPolicy"/>,
-/// SPEC §3.1) and the submission service (SPEC §3.2, later) are two policies over the same session.
+/// SPEC §3.1) and the submission service (<see cref="Submission.SubmissionPolicy"/>, SPEC §3.2) are two policies over the same session.
 /// </summary>
 /// <remarks>
 /// One instance serves every session concurrently: per-session and per-transaction state goes in
@@ -33,6 +33,14 @@ public interface ISmtpPolicy
     ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionContext session, CancellationToken cancellationToken = default) => ValueTask.FromResult<SmtpReply?>(null);
 
     /// <summary>
+    /// AUTH (RFC 4954) with its argument (mechanism and optional initial response). The policy runs
+    /// the SASL exchange through <paramref name="channel"/> and returns the final reply
+    /// (<c>235</c>, <c>535</c>…). Policies without authentication (the relay) answer <c>502</c>.
+    /// </summary>
+    ValueTask<SmtpReply> OnAuthenticateAsync(SmtpSessionContext session, string argument, ISaslChannel channel, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(SmtpReplies.NotImplemented);
+
+    /// <summary>
     /// MAIL FROM, after the session checked the sequence, TLS (when required) and the declared SIZE.
     /// A 2xx reply opens the transaction.
     /// </summary>
@@ -47,4 +55,16 @@ public interface ISmtpPolicy
     /// completes (its buffer then goes back to a pool).
     /// </summary>
     ValueTask<SmtpReply> OnMessageAsync(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The session side of a SASL exchange (RFC 4954 §4): sends a <c>334</c> challenge, returns the client's answer.</summary>
+public interface ISaslChannel
+{
+    /// <summary>
+    /// Sends <c>334 <paramref name="challenge"/></c> (base64, possibly empty) and returns the client's
+    /// response line as sent (base64, or <c>*</c> to cancel). Null when the exchange cannot go on (the
+    /// connection closed, timed out or the line was too long): the session then answers itself and
+    /// the policy's reply is ignored.
+    /// </summary>
+    ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken = default);
 }

@@ -75,6 +75,11 @@ public sealed class SmtpServer : IAsyncDisposable
         Options.Validate();
         TlsOptions = Options.TlsOptions
             ?? (Options.ServerCertificate is null ? null : TlsSettings.ServerOptions(Options.ServerCertificate, Options.RequestClientCertificate));
+        if (Options.ImplicitTls && TlsOptions is null)
+        {
+            throw new InvalidOperationException("An implicit-TLS listener needs a server certificate.");
+        }
+
         Greeting = SmtpReplies.ServiceReady(Options.HostName);
         HeloReply = SmtpReplies.Helo(Options.HostName);
         _ehloPlain = SmtpReplies.Ehlo(Options.HostName, Extensions(tls: false));

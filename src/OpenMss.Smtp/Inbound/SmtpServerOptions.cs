@@ -32,6 +32,12 @@ public sealed class SmtpServerOptions
     /// <summary>Whether the handshake asks the client for a certificate (the relay needs one).</summary>
     public bool RequestClientCertificate { get; set; } = true;
 
+    /// <summary>
+    /// Implicit TLS (RFC 8314 §3.3, submission on port 465): the TLS handshake starts as soon as the
+    /// client connects and STARTTLS is not offered. Needs <see cref="ServerCertificate"/> or <see cref="TlsOptions"/>.
+    /// </summary>
+    public bool ImplicitTls { get; set; }
+
     /// <summary>RFC 3207: refuse MAIL with <c>530 5.7.0</c> until STARTTLS has completed.</summary>
     public bool RequireTls { get; set; } = true;
 

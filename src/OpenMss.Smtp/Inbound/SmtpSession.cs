@@ -57,6 +57,9 @@ internal sealed class SmtpSession
     private SmtpTransaction? _transaction;
     private SmtpReply? _tlsRefusal;
     private int _errors;
+    private bool _saslExchange;
+    private LineStatus? _saslFailure;
+    private SaslChannel? _saslChannel;
 
     private enum LineStatus
     {
@@ -116,6 +119,13 @@ internal sealed class SmtpSession
         SmtpLog.SessionStarted(_logger, Id, _context.RemoteEndPoint);
         try
         {
+            // Port 465 (RFC 8314 §3.3): TLS from the first octet, the greeting inside it.
+            if (_options.ImplicitTls && !await HandshakeAsync().ConfigureAwait(false))
+            {
+                reason = "TLS handshake failed";
+                return;
+            }
+
             var refusal = await _policy.OnConnectedAsync(_context, _abort).ConfigureAwait(false);
             if (refusal is not null)
             {
@@ -261,8 +271,11 @@ internal sealed class SmtpSession
             case SmtpVerb.StartTls:
                 return StartTlsAsync();
 
+            case SmtpVerb.Auth:
+                return AuthAsync((SimpleCommand)command);
+
             default:
-                // EXPN, AUTH (submission will bring it), BDAT (CHUNKING is not advertised).
+                // EXPN, BDAT (CHUNKING is not advertised).
                 Refuse(command.Verb, SmtpReplies.NotImplemented);
                 return ValueTask.FromResult(Next.Continue);
         }
@@ -499,6 +512,13 @@ internal sealed class SmtpSession
             }
         }
 
+        return await HandshakeAsync().ConfigureAwait(false) ? Next.Continue : Next.Close;
+    }
+
+    /// <summary>The server side of the TLS handshake (after STARTTLS, or at once on an implicit-TLS listener); false when it failed.</summary>
+    private async ValueTask<bool> HandshakeAsync()
+    {
+        var tlsOptions = _server.TlsOptions!;
         await _reader.CompleteAsync().ConfigureAwait(false);
         await _writer.CompleteAsync().ConfigureAwait(false);
 
@@ -513,7 +533,7 @@ internal sealed class SmtpSession
             catch (Exception ex) when (ex is AuthenticationException or IOException || (ex is OperationCanceledException && !_abort.IsCancellationRequested))
             {
                 SmtpLog.TlsFailed(_logger, Id, ex is OperationCanceledException ? "timeout" : ex.Message);
-                return Next.Close;
+                return false;
             }
         }
 
@@ -545,7 +565,87 @@ internal sealed class SmtpSession
             _tlsRefusal = PolicyFailed(SmtpVerb.StartTls, ex);
         }
 
-        return Next.Continue;
+        return true;
+    }
+
+    // ---- AUTH (RFC 4954) ---------------------------------------------------------------------
+
+    private async ValueTask<Next> AuthAsync(SimpleCommand command)
+    {
+        SmtpReply reply;
+        _saslFailure = null;
+        try
+        {
+            reply = await _policy.OnAuthenticateAsync(_context, command.Argument ?? string.Empty, _saslChannel ??= new SaslChannel(this), _abort).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            reply = PolicyFailed(SmtpVerb.Auth, ex);
+        }
+
+        switch (_saslFailure)
+        {
+            case LineStatus.Closed:
+                return Next.Close;
+            case LineStatus.Timeout:
+                SmtpLog.TimedOut(_logger, Id, _options.CommandTimeout);
+                await SendFinalAsync(SmtpReplies.Timeout).ConfigureAwait(false);
+                return Next.Close;
+            case LineStatus.Stopped:
+                await SendFinalAsync(SmtpReplies.ShuttingDown).ConfigureAwait(false);
+                return Next.Close;
+            case LineStatus.TooLong:
+                reply = SmtpReplies.AuthLineTooLong;
+                break;
+        }
+
+        // The command's argument (credentials) is never logged: Refuse logs only the verb and the outcome.
+        if (reply.IsPositive)
+        {
+            Write(reply);
+            return Next.Continue;
+        }
+
+        return Refuse(SmtpVerb.Auth, reply) ? Next.Close : Next.Continue;
+    }
+
+    /// <summary>Sends a <c>334</c> challenge and reads the client's response line; null when the exchange cannot go on (<see cref="_saslFailure"/> says why).</summary>
+    private async ValueTask<string?> ChallengeAsync(string challenge)
+    {
+        if (_saslFailure is not null)
+        {
+            return null;
+        }
+
+        Write(SmtpReplies.AuthChallenge(challenge));
+        _saslExchange = true;
+        LineStatus status;
+        try
+        {
+            status = await ReadLineAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _saslExchange = false;
+        }
+
+        if (status != LineStatus.Line)
+        {
+            _saslFailure = status;
+            return null;
+        }
+
+        return System.Text.Encoding.ASCII.GetString(_line, 0, _lineLength);
+    }
+
+    private sealed class SaslChannel(SmtpSession session) : ISaslChannel
+    {
+        public ValueTask<string?> ChallengeAsync(string challenge, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(challenge);
+            cancellationToken.ThrowIfCancellationRequested();
+            return session.ChallengeAsync(challenge);
+        }
     }
 
     // ---- Reading commands ------------------------------------------------------------------
@@ -634,7 +734,7 @@ internal sealed class SmtpSession
             var length = (int)line.Length;
             Span<byte> start = stackalloc byte[4];
             line.Slice(0, Math.Min(4, length)).CopyTo(start);
-            if (length + 1 > SmtpLimits.ForLine(start[..Math.Min(4, length)]))
+            if (length + 1 > (_saslExchange ? SmtpLimits.AuthLine : SmtpLimits.ForLine(start[..Math.Min(4, length)])))
             {
                 _reader.AdvanceTo(next);
                 return LineStatus.TooLong;

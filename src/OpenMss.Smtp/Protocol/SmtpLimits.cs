@@ -12,8 +12,11 @@ public static class SmtpLimits
     /// <summary>RCPT TO may be longer: +500 for NOTIFY and ORCPT (RFC 3461 §4).</summary>
     public const int RcptCommandLine = CommandLine + 500;
 
+    /// <summary>RFC 4954 §4: an AUTH command or SASL response line may be 12288 octets (bearer tokens are long).</summary>
+    public const int AuthLine = 12288;
+
     /// <summary>The longest command line of any kind: beyond it, input without CRLF is discarded unread.</summary>
-    public const int MaxCommandLine = RcptCommandLine;
+    public const int MaxCommandLine = AuthLine;
 
     /// <summary>The limit for a line starting with <paramref name="start"/> (its first octets, CRLF included in the count).</summary>
     public static int ForLine(ReadOnlySpan<byte> start)
@@ -29,6 +32,11 @@ public static class SmtpLimits
             if (System.Text.Ascii.EqualsIgnoreCase(verb, "RCPT"u8))
             {
                 return RcptCommandLine;
+            }
+
+            if (System.Text.Ascii.EqualsIgnoreCase(verb, "AUTH"u8))
+            {
+                return AuthLine;
             }
         }
 

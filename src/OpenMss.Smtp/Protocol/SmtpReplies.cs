@@ -182,4 +182,51 @@ public static class SmtpReplies
 
     /// <summary>The recipient domain is local but no such mailbox exists (RFC 3463 X.1.1).</summary>
     public static readonly SmtpReply UnknownMailbox = new(550, "5.1.1", "Mailbox unknown", "unknown_mailbox");
+
+    // ---- Submission and AUTH (RFC 4954, RFC 6409, SPEC §3.2) ------------------------------------
+
+    /// <summary>A SASL challenge (RFC 4954 §4): base64 text, no enhanced status code.</summary>
+    public static SmtpReply AuthChallenge(string base64) => new(334, null, base64);
+
+    /// <summary>RFC 4954 §6: authentication succeeded.</summary>
+    public static readonly SmtpReply AuthSucceeded = new(235, "2.7.0", "Authentication successful");
+
+    /// <summary>RFC 4954 §6: wrong credentials, or an identity not allowed to act as the requested authorization identity.</summary>
+    public static readonly SmtpReply AuthFailed = new(535, "5.7.8", "Authentication credentials invalid", "auth_failed");
+
+    /// <summary>The credentials are right but the authorization identity (RFC 4616 authzid) names a mailbox the user may not use.</summary>
+    public static readonly SmtpReply AuthzRefused = new(535, "5.7.8", "Not authorized to use the requested mailbox", "authz_refused");
+
+    /// <summary>RFC 4954 §6: temporary failure (the identity provider is unreachable).</summary>
+    public static readonly SmtpReply AuthTemporaryFailure = new(454, "4.7.0", "Temporary authentication failure", "auth_temporary");
+
+    /// <summary>Too many failed attempts for this account or from this address (SPEC §3.2, issue 4 point 6).</summary>
+    public static readonly SmtpReply AuthRateLimited = new(454, "4.7.0", "Too many failed attempts, try again later", "auth_rate_limited");
+
+    /// <summary>RFC 4954 §4: the client cancelled the exchange with <c>*</c>, or sent invalid base64.</summary>
+    public static readonly SmtpReply AuthCancelled = new(501, "5.0.0", "Authentication cancelled", "auth_cancelled");
+
+    /// <summary>RFC 4954 §4: the AUTH argument is not a mechanism with an optional base64 initial response.</summary>
+    public static readonly SmtpReply AuthSyntax = new(501, "5.5.2", "Syntax: AUTH mechanism [initial-response]", "syntax");
+
+    /// <summary>RFC 4954 §6: the mechanism is not one the server offers.</summary>
+    public static readonly SmtpReply AuthMechanismUnknown = new(504, "5.5.4", "Unrecognized authentication type", "auth_mechanism");
+
+    /// <summary>RFC 4954 §4: AUTH after a successful AUTH.</summary>
+    public static readonly SmtpReply AlreadyAuthenticated = new(503, "5.5.1", "Already authenticated", "sequence");
+
+    /// <summary>RFC 4954 §4: a SASL response line over 12288 octets.</summary>
+    public static readonly SmtpReply AuthLineTooLong = new(500, "5.5.6", "Authentication Exchange line is too long", "line_too_long");
+
+    /// <summary>RFC 4954 §6: the mechanism needs TLS (passwords and tokens never travel in clear).</summary>
+    public static readonly SmtpReply EncryptionRequired = new(538, "5.7.11", "Encryption required for requested authentication mechanism", "tls_required");
+
+    /// <summary>RFC 4954 §6 / RFC 6409: the submission service accepts MAIL only from an authenticated client.</summary>
+    public static readonly SmtpReply AuthenticationRequired = new(530, "5.7.0", "Authentication required", "auth_required");
+
+    /// <summary>SPEC §3.2: the envelope sender is not a mailbox the authenticated identity may use.</summary>
+    public static readonly SmtpReply SenderNotAllowed = new(550, "5.7.1", "Sender address not allowed for this authenticated identity", "sender_not_allowed");
+
+    /// <summary>SPEC §3.2: the <c>From:</c> header names a mailbox the authenticated identity may not use (or none).</summary>
+    public static readonly SmtpReply FromHeaderNotAllowed = new(550, "5.7.1", "From: header address not allowed for this authenticated identity", "from_not_allowed");
 }

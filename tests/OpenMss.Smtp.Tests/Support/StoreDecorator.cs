@@ -49,6 +49,16 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
 
     public virtual Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default) => inner.QueryAuditAsync(query, cancellationToken);
 
+    public virtual Task<bool> AddMemberAsync(string mailboxAddress, NewMember member, MembershipAudit audit, CancellationToken cancellationToken = default) => inner.AddMemberAsync(mailboxAddress, member, audit, cancellationToken);
+
+    public virtual Task<bool> RemoveMemberAsync(string mailboxAddress, string memberId, MembershipAudit audit, CancellationToken cancellationToken = default) => inner.RemoveMemberAsync(mailboxAddress, memberId, audit, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MailboxMember>> ListMembersAsync(string mailboxAddress, CancellationToken cancellationToken = default) => inner.ListMembersAsync(mailboxAddress, cancellationToken);
+
+    public virtual Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) => inner.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);
+
     // The wrapped store is owned by the test, which disposes it.
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -105,4 +105,19 @@ public sealed class TestMailStore : IMailStore
 
     public Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
         Store.QueryAuditAsync(query, cancellationToken);
+
+    public Task<bool> AddMemberAsync(string mailboxAddress, NewMember member, MembershipAudit audit, CancellationToken cancellationToken = default) =>
+        Store.AddMemberAsync(mailboxAddress, member, audit, cancellationToken);
+
+    public Task<bool> RemoveMemberAsync(string mailboxAddress, string memberId, MembershipAudit audit, CancellationToken cancellationToken = default) =>
+        Store.RemoveMemberAsync(mailboxAddress, memberId, audit, cancellationToken);
+
+    public Task<IReadOnlyList<MailboxMember>> ListMembersAsync(string mailboxAddress, CancellationToken cancellationToken = default) =>
+        Store.ListMembersAsync(mailboxAddress, cancellationToken);
+
+    public Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) =>
+        Store.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
+
+    public Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) =>
+        Store.ListMembershipsAsync(memberId, cancellationToken);
 }

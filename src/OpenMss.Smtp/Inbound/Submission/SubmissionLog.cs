@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace OpenMss.Smtp.Inbound.Submission;
+
+/// <summary>Log events of the submission service: never a password, a token, a subject or content.</summary>
+internal static partial class SubmissionLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Submission session {SessionId}: {Mechanism} authentication of {Actor} {Result}")]
+    public static partial void Authenticated(ILogger logger, string sessionId, string mechanism, string actor, string result);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Submission session {SessionId}: authentication locked out for {RetryAfter} (too many failures)")]
+    public static partial void RateLimited(ILogger logger, string sessionId, TimeSpan retryAfter);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Submission session {SessionId}: the authenticator failed")]
+    public static partial void AuthenticatorFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Submission session {SessionId}: message {TransactionId} could not be submitted; answered 451 4.3.0")]
+    public static partial void SubmitFailed(ILogger logger, string sessionId, string transactionId, Exception exception);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Submission session {SessionId}: message {TransactionId} was submitted but its Sent copy could not be stored")]
+    public static partial void SentCopyFailed(ILogger logger, string sessionId, string transactionId, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Submission session {SessionId}: malformed {Mechanism} response ({Error})")]
+    public static partial void MalformedResponse(ILogger logger, string sessionId, string mechanism, string error);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Submission session {SessionId}: writing the audit trail failed")]
+    public static partial void AuditFailed(ILogger logger, string sessionId, Exception exception);
+}

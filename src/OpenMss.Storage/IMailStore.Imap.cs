@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+
+namespace OpenMss.Storage;
+
+/// <summary>
+/// The folder and message operations an IMAP4rev1 server needs (RFC 3501 STORE, EXPUNGE, COPY,
+/// CREATE/RENAME/DELETE, STATUS; RFC 6851 MOVE; RFC 4315 UIDPLUS).
+/// </summary>
+/// <remarks>
+/// The members have default bodies that throw <see cref="NotSupportedException"/> only so that
+/// wrappers of the interface written before them keep compiling; the SQL store implements all.
+/// </remarks>
+public partial interface IMailStore
+{
+    /// <summary>
+    /// Raised after the commit of every change made through this store to a folder's messages,
+    /// so that IMAP sessions (IDLE, NOOP) learn about it. One node's store only sees its own
+    /// writes: a PostgreSQL <c>LISTEN/NOTIFY</c> listener can call <see cref="FolderChangeNotifier.Publish"/> too.
+    /// </summary>
+    FolderChangeNotifier FolderChanges => throw new NotSupportedException("This store does not publish folder changes.");
+
+    /// <summary>UID, flags, keywords and mod-sequence of every message of a folder from <paramref name="fromUid"/>, in UID order (no envelope decryption).</summary>
+    Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// Sets, adds or removes flags and keywords of the messages with the given UIDs (absent UIDs
+    /// are ignored) and returns their new state. Every changed message gets the folder's next mod-sequence.
+    /// </summary>
+    Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// Permanently removes the messages flagged <c>\Deleted</c> (only those among <paramref name="uids"/>
+    /// when given: RFC 4315 UID EXPUNGE), frees the bytes no longer referenced, and returns the
+    /// removed UIDs in ascending order.
+    /// </summary>
+    Task<IReadOnlyList<long>> ExpungeAsync(long folderId, IReadOnlyList<long>? uids = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// Copies (or moves, RFC 6851) messages to another folder of the same mailbox; the bytes are
+    /// shared, not duplicated. Returns the UID mapping for RFC 4315 <c>COPYUID</c>.
+    /// </summary>
+    /// <exception cref="FolderNotFoundException">Either folder does not exist or they belong to different mailboxes.</exception>
+    Task<CopyResult> CopyMessagesAsync(long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>Creates a user folder. Null when a folder of that name exists.</summary>
+    Task<FolderRecord?> CreateFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>Renames a folder and its sub-folders (separator <c>/</c>). False when it does not exist or the new name is taken.</summary>
+    Task<bool> RenameFolderAsync(long mailboxId, string name, string newName, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>Deletes a folder (never INBOX) and its messages. False when it does not exist.</summary>
+    Task<bool> DeleteFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// The folder's highest mod-sequence (RFC 7162), bumped by every change to its messages (new,
+    /// expunged, moved, re-flagged): a session compares it to know whether anything changed with a
+    /// one-row read. Null when the folder does not exist.
+    /// </summary>
+    Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>The counters of RFC 3501 <c>STATUS</c>, or null when the folder does not exist.</summary>
+    Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+}
+
+/// <summary>How <see cref="IMailStore.StoreFlagsAsync"/> combines the given flags with the current ones (RFC 3501 STORE FLAGS, +FLAGS, -FLAGS).</summary>
+public enum FlagOperation
+{
+    Replace,
+    Add,
+    Remove,
+}
+
+/// <summary>The flags of one message after a change.</summary>
+public sealed record MessageFlagState(long Uid, MessageFlags Flags, IReadOnlyList<string> Keywords, long ModSeq);
+
+/// <summary>The outcome of a copy or move: the target's UIDVALIDITY and the source → target UIDs, in source order.</summary>
+public sealed record CopyResult(long TargetUidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids);
+
+/// <summary>RFC 3501 STATUS counters of one folder.</summary>
+public sealed record FolderStatus(long Messages, long Recent, long Unseen, long UidNext, long UidValidity, long HighestModSeq);
+
+/// <summary>
+/// In-process fan-out of "folder changed" signals from the store to open IMAP sessions. It carries
+/// no data: a subscriber re-reads what changed, so a missed or duplicated signal is harmless.
+/// </summary>
+public sealed class FolderChangeNotifier
+{
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<Subscription, byte>> subscribers = new();
+
+    /// <summary>Calls <paramref name="onChange"/> (on the publisher's thread: keep it short) whenever folder <paramref name="folderId"/> changes, until disposed.</summary>
+    public IDisposable Subscribe(long folderId, Action onChange)
+    {
+        ArgumentNullException.ThrowIfNull(onChange);
+        var subscription = new Subscription(this, folderId, onChange);
+        subscribers.GetOrAdd(folderId, _ => new ConcurrentDictionary<Subscription, byte>()).TryAdd(subscription, 0);
+        return subscription;
+    }
+
+    /// <summary>Signals that folder <paramref name="folderId"/> changed (new, removed or re-flagged messages).</summary>
+    public void Publish(long folderId)
+    {
+        if (subscribers.TryGetValue(folderId, out var set))
+        {
+            foreach (var subscription in set.Keys)
+            {
+                subscription.OnChange();
+            }
+        }
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        if (subscribers.TryGetValue(subscription.FolderId, out var set))
+        {
+            set.TryRemove(subscription, out _);
+        }
+    }
+
+    private sealed class Subscription(FolderChangeNotifier owner, long folderId, Action onChange) : IDisposable
+    {
+        public long FolderId { get; } = folderId;
+
+        public Action OnChange { get; } = onChange;
+
+        public void Dispose() => owner.Remove(this);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging.Abstractions;
+using MimeKit;
+using OpenMss.Host.Demo;
+using OpenMss.Identity.Accounts;
+using OpenMss.Storage;
+
+namespace OpenMss.EndToEnd.Tests;
+
+/// <summary>
+/// A pharmacy team member sends through the demo's submission service, as Thunderbird or the
+/// pharmacy's software would: password or access token from the identity provider, as
+/// themself or on behalf of the pharmacy's shared mailbox.
+/// </summary>
+public sealed class SubmissionEndToEndTests : IAsyncLifetime
+{
+    private const string Org = "pharmacie.centrale@pharmacien.mssante.fr";
+    private const string Doctor = "jean.dupont@medecin.mssante.fr";
+    private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("openmss-submit-");
+    private DemoTrustSpace _demo = null!;
+    private JsonElement _contract;
+
+    public async Task InitializeAsync()
+    {
+        _demo = await DemoTrustSpace.StartAsync(_dir.FullName, NullLoggerFactory.Instance);
+        _contract = JsonDocument.Parse(await File.ReadAllTextAsync(_demo.DemoJsonPath)).RootElement.Clone();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _demo.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_technician_sends_on_behalf_of_the_pharmacy_and_the_doctor_sees_who_wrote()
+    {
+        var technician = Account("technician");
+        using var client = await ConnectAsync();
+        await client.AuthenticateAsync(new SaslMechanismPlain(new NetworkCredential(technician.GetProperty("login").GetString(), technician.GetProperty("password").GetString()))
+        {
+            AuthorizationId = Org,
+        });
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(Org));
+        message.To.Add(MailboxAddress.Parse(Doctor));
+        message.Subject = "Renouvellement";
+        message.Body = new TextPart("plain") { Text = "Bonjour Docteur, l'ordonnance est prête." };
+        await client.SendAsync(message);
+        await client.DisconnectAsync(true);
+
+        var doctorStore = _demo.Operators[1].Store;
+        var received = MimeMessage.Load(new MemoryStream((await TwoOperators.WaitForInboxAsync(doctorStore, Doctor))[0]));
+        Assert.Equal(Org, ((MailboxAddress)received.From[0]).Address);
+        Assert.Equal("lea.petit@pharmacien.mssante.fr", received.Sender?.Address);
+
+        var pharmacy = _demo.Operators[0].Store;
+        var org = await pharmacy.FindMailboxAsync(Org);
+        var sent = await pharmacy.FindFolderAsync(org!.Id, "Sent");
+        Assert.Single(await pharmacy.ListMessagesAsync(sent!.Id));
+        var audit = await pharmacy.QueryAuditAsync(new AuditQuery(Mailbox: Org));
+        Assert.Contains(audit, e => e.Action == "send" && e.Result == "ok" && e.Actor == technician.GetProperty("idNatPs").GetString());
+    }
+
+    [Fact]
+    public async Task A_pharmacist_with_an_access_token_sends_and_a_doctor_cannot_send_as_the_pharmacy()
+    {
+        var pharmacist = Account("pharmacist");
+        var token = await AccessTokenAsync(pharmacist);
+        using (var client = await ConnectAsync())
+        {
+            await client.AuthenticateAsync(new SaslMechanismOAuth2(pharmacist.GetProperty("login").GetString()!, token));
+            var message = new MimeMessage();
+            var from = pharmacist.GetProperty("mailboxes")[0].GetProperty("address").GetString()!;
+            message.From.Add(MailboxAddress.Parse(from));
+            message.To.Add(MailboxAddress.Parse(Doctor));
+            message.Subject = "Question";
+            message.Body = new TextPart("plain") { Text = "Bonjour" };
+            await client.SendAsync(message);
+        }
+
+        await TwoOperators.WaitForInboxAsync(_demo.Operators[1].Store, Doctor);
+
+        // The doctor's credentials are good, but the pharmacy's mailbox is not his.
+        var doctor = Account("doctor");
+        using var other = await ConnectAsync();
+        await other.AuthenticateAsync(new NetworkCredential(doctor.GetProperty("login").GetString(), doctor.GetProperty("password").GetString()));
+        var forged = new MimeMessage();
+        forged.From.Add(MailboxAddress.Parse(Org));
+        forged.To.Add(MailboxAddress.Parse(Doctor));
+        forged.Body = new TextPart("plain") { Text = "x" };
+        var refused = await Assert.ThrowsAsync<SmtpCommandException>(() => other.SendAsync(forged));
+        Assert.Equal(SmtpStatusCode.MailboxUnavailable, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_and_authentication_without_tls_is_not_offered()
+    {
+        var pharmacist = Account("pharmacist");
+        using (var client = await ConnectAsync())
+        {
+            await Assert.ThrowsAsync<AuthenticationException>(() =>
+                client.AuthenticateAsync(new NetworkCredential(pharmacist.GetProperty("login").GetString(), "mauvais-mot-de-passe")));
+        }
+
+        using var plain = new SmtpClient();
+        var endpoint = Endpoint("submission");
+        await plain.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.None);
+        Assert.False(plain.Capabilities.HasFlag(SmtpCapabilities.Authentication));
+    }
+
+    [Fact]
+    public async Task A_technician_removed_from_the_pharmacy_mailbox_can_no_longer_use_it()
+    {
+        var technician = Account("technician");
+        var config = _contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
+        var listed = await Cli.RunAsync("mailbox", "members", "list", "--config", config, Org);
+        Assert.Contains(technician.GetProperty("idNatPs").GetString()!, listed.Out, StringComparison.Ordinal);
+
+        var removed = await Cli.RunAsync("mailbox", "members", "remove", "--config", config, Org, "--member", technician.GetProperty("rpps").GetString()!);
+        Assert.True(removed.ExitCode == 0, removed.Err);
+
+        using var client = await ConnectAsync();
+        var refused = await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync(
+            new SaslMechanismPlain(new NetworkCredential(technician.GetProperty("login").GetString(), technician.GetProperty("password").GetString()))
+            {
+                AuthorizationId = Org,
+            }));
+        var audit = await _demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
+        Assert.Contains(audit, e => e.Action == "member.remove");
+    }
+
+    private JsonElement Account(string role) =>
+        _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
+
+    private IPEndPoint Endpoint(string key) =>
+        IPEndPoint.Parse(_contract.GetProperty("operators")[0].GetProperty(key).GetString()!);
+
+    private async Task<SmtpClient> ConnectAsync()
+    {
+        var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_contract.GetProperty("trustAnchor").GetString()!));
+        var client = new SmtpClient
+        {
+            ServerCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(anchor);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(new X509Certificate2(certificate));
+            },
+        };
+        var endpoint = Endpoint("submissionTls");
+        await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.SslOnConnect);
+        return client;
+    }
+
+    private async Task<string> AccessTokenAsync(JsonElement account)
+    {
+        using var http = new HttpClient();
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "password",
+            ["client_id"] = _contract.GetProperty("identity").GetProperty("mailClientId").GetString()!,
+            ["username"] = account.GetProperty("login").GetString()!,
+            ["password"] = account.GetProperty("password").GetString()!,
+            ["otp"] = OneTimeCodes.Compute(account.GetProperty("totpSecret").GetString()!, DateTimeOffset.UtcNow),
+            ["scope"] = "openid mail",
+        };
+        var response = await http.PostAsync(new Uri(new Uri(_contract.GetProperty("identity").GetProperty("issuer").GetString()!), "connect/token"), new FormUrlEncodedContent(form));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        return body.GetProperty("access_token").GetString()!;
+    }
+}

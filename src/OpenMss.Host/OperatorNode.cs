@@ -52,6 +52,12 @@ public sealed class OperatorNode : IAsyncDisposable
     /// <summary>The submission listener with implicit TLS, when configured.</summary>
     public IPEndPoint? SubmissionTlsEndPoint => _submissionTls?.LocalEndPoint;
 
+    /// <summary>The IMAP listeners and their TLS mode (<c>SSL</c> or <c>STARTTLS</c>), for autoconfiguration.</summary>
+    private IEnumerable<(IPEndPoint EndPoint, string SocketType)> ImapEndPoints()
+    {
+        yield break;
+    }
+
     /// <summary>The base URL of the node's HTTP endpoint.</summary>
     public Uri WebUrl { get; private set; } = null!;
 
@@ -277,6 +283,41 @@ public sealed class OperatorNode : IAsyncDisposable
             return Results.Json(new { status = "ok", @operator = Config.Name, domains = Config.Domains, queueDepth = depth });
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
+
+        // Mail client autoconfiguration (Thunderbird's clientConfig), for the operator's domains.
+        IResult AutoconfigFor(string? emailAddress)
+        {
+            var at = emailAddress?.LastIndexOf('@') ?? -1;
+            var domain = at > 0 ? emailAddress![(at + 1)..].ToLowerInvariant() : null;
+            if (domain is null || !Config.Domains.Contains(domain, StringComparer.OrdinalIgnoreCase))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Domaine inconnu",
+                    detail: "Cette adresse n'est pas hébergée par cet opérateur.");
+            }
+
+            var incoming = new List<Autoconfig.Server>();
+            foreach (var (endPoint, socket) in ImapEndPoints())
+            {
+                incoming.Add(new Autoconfig.Server("imap", Autoconfig.HostFor(endPoint, Config.HostName), endPoint.Port, socket));
+            }
+
+            var outgoing = new List<Autoconfig.Server>();
+            if (SubmissionTlsEndPoint is { } tls)
+            {
+                outgoing.Add(new Autoconfig.Server("smtp", Autoconfig.HostFor(tls, Config.HostName), tls.Port, "SSL"));
+            }
+
+            if (SubmissionEndPoint is { } starttls)
+            {
+                outgoing.Add(new Autoconfig.Server("smtp", Autoconfig.HostFor(starttls, Config.HostName), starttls.Port, "STARTTLS"));
+            }
+
+            var document = Autoconfig.Build(domain, Config.Name, incoming, outgoing, Config.Submission?.AllowPasswords == true);
+            return Results.Text(document.Declaration + "\n" + document.Root, "application/xml", System.Text.Encoding.UTF8);
+        }
+
+        app.MapGet("/.well-known/autoconfig/mail/config-v1.1.xml", (string? emailaddress) => AutoconfigFor(emailaddress));
+        app.MapGet("/mail/config-v1.1.xml", (string? emailaddress) => AutoconfigFor(emailaddress));
         return app;
     }
 

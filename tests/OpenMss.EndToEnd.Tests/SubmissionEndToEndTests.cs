@@ -135,6 +135,22 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
         Assert.Contains(audit, e => e.Action == "member.remove");
     }
 
+    [Fact]
+    public async Task A_mail_client_configures_itself_from_an_address()
+    {
+        var web = new Uri(_contract.GetProperty("operators")[0].GetProperty("web").GetString()!);
+        using var http = new HttpClient { BaseAddress = web };
+        var xml = System.Xml.Linq.XDocument.Parse(await http.GetStringAsync("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=claire.martin@pharmacien.mssante.fr"));
+        var smtp = xml.Descendants("outgoingServer").Select(e => (Port: int.Parse(e.Element("port")!.Value), Socket: e.Element("socketType")!.Value)).ToList();
+        Assert.Contains((Endpoint("submissionTls").Port, "SSL"), smtp);
+        Assert.Contains((Endpoint("submission").Port, "STARTTLS"), smtp);
+        Assert.Contains(xml.Descendants("authentication"), e => e.Value == "OAuth2");
+
+        var foreign = await http.GetAsync("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=x@example.org");
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+    }
+
     private JsonElement Account(string role) =>
         _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
 

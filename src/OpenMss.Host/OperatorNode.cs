@@ -31,6 +31,10 @@ public sealed class OperatorNode : IAsyncDisposable
     private SmtpServer? _relay;
     private SmtpServer? _submission;
     private SmtpServer? _submissionTls;
+    private OpenMss.Imap.Server.ImapServer? _imap;
+    private OpenMss.Imap.Server.ImapServer? _imapTls;
+    private ProfessionalAuthenticator? _credentials;
+    private readonly OpenMss.Smtp.Inbound.Submission.AuthThrottle _throttle = new();
     private ILogger _logger = null!;
 
     private OperatorNode(OperatorConfig config) => Config = config;
@@ -55,8 +59,29 @@ public sealed class OperatorNode : IAsyncDisposable
     /// <summary>The IMAP listeners and their TLS mode (<c>SSL</c> or <c>STARTTLS</c>), for autoconfiguration.</summary>
     private IEnumerable<(IPEndPoint EndPoint, string SocketType)> ImapEndPoints()
     {
-        yield break;
+        if (_imapTls is not null)
+        {
+            yield return (_imapTls.LocalEndPoint, "SSL");
+        }
+
+        if (_imap is not null)
+        {
+            yield return (_imap.LocalEndPoint, "STARTTLS");
+        }
     }
+
+    /// <summary>The IMAP listener with STARTTLS, when configured.</summary>
+    public IPEndPoint? ImapEndPoint => _imap?.LocalEndPoint;
+
+    /// <summary>The IMAP listener with implicit TLS, when configured.</summary>
+    public IPEndPoint? ImapTlsEndPoint => _imapTls?.LocalEndPoint;
+
+    /// <summary>
+    /// Closes the IMAP sessions a professional has open on a mailbox (a member removed from a
+    /// shared mailbox loses access at once). Returns how many were closed.
+    /// </summary>
+    public int CloseImapSessions(string mailboxAddress, string? actor = null) =>
+        (_imap?.CloseSessions(mailboxAddress, actor) ?? 0) + (_imapTls?.CloseSessions(mailboxAddress, actor) ?? 0);
 
     /// <summary>The base URL of the node's HTTP endpoint.</summary>
     public Uri WebUrl { get; private set; } = null!;
@@ -187,9 +212,19 @@ public sealed class OperatorNode : IAsyncDisposable
         Submitter = Worker.Submitter;
         _workerTask = Task.Run(() => Worker.RunAsync(_stopping.Token), CancellationToken.None);
 
+        if (Config.Submission is not null || Config.Imap is not null)
+        {
+            _credentials = await CreateCredentialsAsync(loggerFactory, anchor, time, cancellationToken);
+        }
+
         if (Config.Submission is not null)
         {
             await StartSubmissionAsync(loggerFactory, validator, anchor, domains, time, cancellationToken);
+        }
+
+        if (Config.Imap is not null)
+        {
+            await StartImapAsync(loggerFactory, time, cancellationToken);
         }
 
         _web = BuildWeb(loggerFactory);
@@ -198,8 +233,7 @@ public sealed class OperatorNode : IAsyncDisposable
         _logger.LogInformation("Operator {Name} up: relay {Relay}, web {Web}", Config.Name, RelayEndPoint, WebUrl);
     }
 
-    private async Task StartSubmissionAsync(
-        ILoggerFactory loggerFactory, TrustValidator validator, X509Certificate2 anchor, string[] domains, TimeProvider time, CancellationToken cancellationToken)
+    private async Task<ProfessionalAuthenticator> CreateCredentialsAsync(ILoggerFactory loggerFactory, X509Certificate2 anchor, TimeProvider time, CancellationToken cancellationToken)
     {
         OpenMss.Identity.Validation.AccessTokenValidator? tokens = null;
         if (!string.IsNullOrWhiteSpace(Config.Identity?.Issuer))
@@ -216,14 +250,50 @@ public sealed class OperatorNode : IAsyncDisposable
         }
 
         OpenMss.Identity.Accounts.IAccountStore? accounts = null;
-        if (Config.Submission!.AllowPasswords && !string.IsNullOrWhiteSpace(Config.Identity?.AccountsDatabase))
+        var allowPasswords = Config.Submission?.AllowPasswords == true || Config.Imap?.AllowPasswords == true;
+        if (allowPasswords && !string.IsNullOrWhiteSpace(Config.Identity?.AccountsDatabase))
         {
             var store = await OpenMss.Identity.Accounts.AccountStore.OpenAsync(
                 OpenMss.Identity.IdentityDatabase.Sqlite(Config.Identity.AccountsDatabase), time, loggerFactory, cancellationToken);
             accounts = store;
         }
 
-        var authenticator = new ProfessionalAuthenticator(Store, tokens, accounts, Config.Submission.AllowPasswords, loggerFactory.CreateLogger<ProfessionalAuthenticator>());
+        return new ProfessionalAuthenticator(Store, tokens, accounts, allowPasswords, loggerFactory.CreateLogger<ProfessionalAuthenticator>());
+    }
+
+    private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var access = new ImapAccess(Store, _credentials!, _throttle, loggerFactory.CreateLogger<ImapAccess>());
+        OpenMss.Imap.Server.ImapServer Create(string listen, OpenMss.Imap.Server.ImapTlsMode mode) => new(
+            new OpenMss.Imap.Server.ImapServerOptions
+            {
+                Endpoint = ParseEndPoint(listen),
+                TlsMode = mode,
+                ServerCertificate = Certificate,
+                HostName = Config.HostName,
+                AllowPasswordAuthentication = Config.Imap!.AllowPasswords,
+            },
+            Store,
+            access,
+            access,
+            loggerFactory.CreateLogger<OpenMss.Imap.Server.ImapServer>(),
+            time);
+
+        _imap = Create(Config.Imap!.Listen, OpenMss.Imap.Server.ImapTlsMode.StartTls);
+        await _imap.StartAsync(cancellationToken);
+        _owned.Add(_imap);
+        if (!string.IsNullOrWhiteSpace(Config.Imap.ImplicitTlsListen))
+        {
+            _imapTls = Create(Config.Imap.ImplicitTlsListen, OpenMss.Imap.Server.ImapTlsMode.Implicit);
+            await _imapTls.StartAsync(cancellationToken);
+            _owned.Add(_imapTls);
+        }
+    }
+
+    private async Task StartSubmissionAsync(
+        ILoggerFactory loggerFactory, TrustValidator validator, X509Certificate2 anchor, string[] domains, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var authenticator = _credentials!;
         var policy = new OpenMss.Smtp.Inbound.Submission.SubmissionPolicy(
             Store,
             authenticator,
@@ -232,7 +302,8 @@ public sealed class OperatorNode : IAsyncDisposable
             {
                 ApplicationCertificates = validator,
                 LocalDomains = domains,
-                OpenIdConfiguration = tokens is null ? null : new Uri(new Uri(Config.Identity!.Issuer!), ".well-known/openid-configuration"),
+                Throttle = _throttle,
+                OpenIdConfiguration = string.IsNullOrWhiteSpace(Config.Identity?.Issuer) ? null : new Uri(new Uri(Config.Identity.Issuer), ".well-known/openid-configuration"),
             },
             loggerFactory,
             time);
@@ -250,7 +321,7 @@ public sealed class OperatorNode : IAsyncDisposable
             DataTimeout = Config.Relay.DataTimeout,
         };
 
-        _submission = new SmtpServer(Options(Config.Submission.Listen, implicitTls: false), policy, loggerFactory);
+        _submission = new SmtpServer(Options(Config.Submission!.Listen, implicitTls: false), policy, loggerFactory);
         await _submission.StartAsync(cancellationToken);
         _owned.Add(_submission);
         if (!string.IsNullOrWhiteSpace(Config.Submission.ImplicitTlsListen))

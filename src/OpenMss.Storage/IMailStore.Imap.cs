@@ -66,6 +66,20 @@ public partial interface IMailStore
     Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
 
+    /// <summary>
+    /// The folder's change counters from its own row (no message scan), or null when it does not
+    /// exist: what a session polls to learn cheaply whether anything changed.
+    /// </summary>
+    Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// Messages of a folder whose mod-sequence is above <paramref name="modSeq"/> (new or re-flagged
+    /// since then), in UID order. Expunged messages are not listed: compare the message count.
+    /// </summary>
+    Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
     /// <summary>The counters of RFC 3501 <c>STATUS</c>, or null when the folder does not exist.</summary>
     Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
@@ -84,6 +98,9 @@ public sealed record MessageFlagState(long Uid, MessageFlags Flags, IReadOnlyLis
 
 /// <summary>The outcome of a copy or move: the target's UIDVALIDITY and the source → target UIDs, in source order.</summary>
 public sealed record CopyResult(long TargetUidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids);
+
+/// <summary>A folder's counters as kept on its row.</summary>
+public sealed record FolderState(long HighestModSeq, long MessageCount, long UidNext, long UidValidity);
 
 /// <summary>RFC 3501 STATUS counters of one folder.</summary>
 public sealed record FolderStatus(long Messages, long Recent, long Unseen, long UidNext, long UidValidity, long HighestModSeq);

@@ -151,4 +151,31 @@ public abstract partial class MailStoreTests
         Assert.True(await store.GetHighestModSeqAsync(archive) > 0);
         Assert.Null(await store.GetHighestModSeqAsync(999_999));
     }
+
+    [Fact]
+    public async Task Folder_state_and_changes_since_a_modseq_tell_what_a_session_missed()
+    {
+        await using var test = await NewStoreAsync();
+        var store = test.Store;
+        var mailbox = await CreateMailboxAsync(store, "dr.martin@medecin.mssante.fr");
+        var inbox = await InboxIdAsync(store, mailbox.Address);
+        await store.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
+        await store.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
+        var before = (await store.GetFolderStateAsync(inbox))!;
+
+        await store.StoreFlagsAsync(inbox, [2], FlagOperation.Add, MessageFlags.Seen, []);
+        await store.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
+        var changed = await store.ListChangedSinceAsync(inbox, before.HighestModSeq);
+        var after = (await store.GetFolderStateAsync(inbox))!;
+
+        Assert.Equal(2, before.MessageCount);
+        Assert.Equal(3, before.UidNext);
+        Assert.Equal([2L, 3L], changed.Select(c => c.Uid));
+        Assert.Equal(MessageFlags.Seen, changed[0].Flags);
+        Assert.Equal(3, after.MessageCount);
+        Assert.True(after.HighestModSeq > before.HighestModSeq);
+        Assert.Equal(before.UidValidity, after.UidValidity);
+        Assert.Empty(await store.ListChangedSinceAsync(inbox, after.HighestModSeq));
+        Assert.Null(await store.GetFolderStateAsync(999_999));
+    }
 }

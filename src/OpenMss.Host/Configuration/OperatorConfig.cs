@@ -35,6 +35,9 @@ public sealed class OperatorConfig
     /// <summary>SMTP submission for mail clients and business software (SPEC §3.2). Optional.</summary>
     public SubmissionConfig? Submission { get; set; }
 
+    /// <summary>IMAP for mail clients and business software (SPEC §3.2). Optional.</summary>
+    public ImapConfig? Imap { get; set; }
+
     /// <summary>How professionals authenticate: the OpenID Connect issuer, and optionally its accounts for passwords.</summary>
     public IdentityConfig? Identity { get; set; }
 
@@ -240,6 +243,17 @@ public sealed class SubmissionConfig
     /// Accept PLAIN/LOGIN with a password (checked against <c>identity.accountsDatabase</c>).
     /// Off by default: production uses access tokens (OAUTHBEARER/XOAUTH2) only.
     /// </summary>
+    public bool AllowPasswords { get; set; }
+}
+
+/// <summary>The IMAP listeners: STARTTLS (143) and implicit TLS (993).</summary>
+public sealed class ImapConfig
+{
+    public string Listen { get; set; } = "127.0.0.1:143";
+
+    public string? ImplicitTlsListen { get; set; } = "127.0.0.1:993";
+
+    /// <summary>Accept LOGIN/PLAIN with a password (demo); production uses access tokens only.</summary>
     public bool AllowPasswords { get; set; }
 }
 

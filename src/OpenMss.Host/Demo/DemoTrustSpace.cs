@@ -164,6 +164,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             Routing = new RoutingConfig { Mode = "directory" },
             Directory = new DirectoryConfig { Url = directory.BaseUrl.ToString(), ServerName = DirectoryServerName, RoutingRefresh = TimeSpan.FromMinutes(1) },
             Submission = new SubmissionConfig { Listen = "127.0.0.1:0", ImplicitTlsListen = "127.0.0.1:0", AllowPasswords = true },
+            Imap = new ImapConfig { Listen = "127.0.0.1:0", ImplicitTlsListen = "127.0.0.1:0", AllowPasswords = true },
             Identity = new IdentityConfig { Issuer = identity.Issuer.ToString(), AccountsDatabase = Path.Combine(layout.IdentityFolder, "identity.db") },
             Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
         };
@@ -217,6 +218,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 ["relay"] = $"127.0.0.1:{node.RelayEndPoint.Port}",
                 ["submission"] = $"127.0.0.1:{node.SubmissionEndPoint!.Port}",
                 ["submissionTls"] = $"127.0.0.1:{node.SubmissionTlsEndPoint!.Port}",
+                ["imap"] = $"127.0.0.1:{node.ImapEndPoint!.Port}",
+                ["imapTls"] = $"127.0.0.1:{node.ImapTlsEndPoint!.Port}",
                 ["web"] = node.WebUrl.ToString().TrimEnd('/'),
                 ["config"] = Path.Combine(dir, "operator.json"),
                 ["certificate"] = new JsonObject

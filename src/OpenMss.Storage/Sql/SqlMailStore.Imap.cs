@@ -360,6 +360,45 @@ internal abstract partial class SqlMailStore
         }
     }
 
+    public async Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default)
+    {
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await session.Command("SELECT highest_modseq, message_count, uid_next, uid_validity FROM folders WHERE id = @folder")
+                .With("folder", folderId)
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                    ? new FolderState(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))
+                    : null;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default)
+    {
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await session.Command("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND modseq > @since ORDER BY uid")
+                .With("folder", folderId)
+                .With("since", modSeq)
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var result = new List<MessageFlagState>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(new MessageFlagState(reader.GetInt64(0), (MessageFlags)reader.GetInt64(1), SplitKeywords(reader.GetNullableString(2)), reader.GetInt64(3)));
+                }
+
+                return result;
+            }
+        }
+    }
+
     public async Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default)
     {
         var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,512 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using OpenMss.Imap.Protocol;
+using OpenMss.Storage;
+
+namespace OpenMss.Imap.Server;
+
+/// <summary>Folder commands: SELECT/EXAMINE, LIST/LSUB, STATUS, CREATE/DELETE/RENAME, APPEND, IDLE, EXPUNGE, CLOSE.</summary>
+internal sealed partial class ImapSession
+{
+    private const string Delimiter = "/";
+
+    private string MailboxName(ImapNode node)
+    {
+        if (!node.IsAString)
+        {
+            throw new CommandSyntaxException("Expected a mailbox name");
+        }
+
+        if (!ModifiedUtf7.TryDecode(node.Text, out var name))
+        {
+            throw new CommandSyntaxException("Invalid mailbox name encoding");
+        }
+
+        name = name.TrimEnd('/');
+        return name.Equals(StandardFolders.Inbox, StringComparison.OrdinalIgnoreCase) ? StandardFolders.Inbox : name;
+    }
+
+    /// <summary>The store's change notifier, or null for a store without one (a wrapper).</summary>
+    private FolderChangeNotifier? Notifier
+    {
+        get
+        {
+            try
+            {
+                return store.FolderChanges;
+            }
+            catch (NotSupportedException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task<bool> EnsureAuthorizedAsync(CancellationToken ct)
+    {
+        if (await authenticator.IsStillAuthorizedAsync(principal!, ct).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        await AuditAsync("open", "refused", null, ct).ConfigureAwait(false);
+        throw new SessionClosedException(ImapReplies.AccessWithdrawn);
+    }
+
+    private async Task SelectAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count != 1)
+        {
+            throw new CommandSyntaxException(c.Name + " needs a mailbox name");
+        }
+
+        var name = MailboxName(c.Arguments[0]);
+        selected?.Dispose();
+        selected = null;
+        state = ImapState.Authenticated;
+        await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
+        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        if (folder is null)
+        {
+            await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
+            return;
+        }
+
+        var readOnly = c.Name == "EXAMINE";
+        selected = new SelectedFolder(folder, readOnly, Notifier);
+        selected.HighestModSeq = (await store.GetFolderStateAsync(folder.Id, ct).ConfigureAwait(false))?.HighestModSeq ?? 0;
+        var messages = await store.ListMessageFlagsAsync(folder.Id, 1, ct).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            selected.Uids.Add(message.Uid);
+            selected.Flags[message.Uid] = message;
+        }
+
+        var status = await store.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
+        state = ImapState.Selected;
+        await AuditAsync("open", "ok", $"folder={folder.Id}", ct).ConfigureAwait(false);
+        output.Line(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)");
+        output.Line($"* {selected.Uids.Count} EXISTS");
+        output.Line("* 0 RECENT");
+        var firstUnseen = messages.Select((m, i) => (m, i)).FirstOrDefault(x => (x.m.Flags & MessageFlags.Seen) == 0);
+        if (firstUnseen.m is not null)
+        {
+            output.Line($"* OK [UNSEEN {firstUnseen.i + 1}] First unseen");
+        }
+
+        output.Line(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted");
+        output.Line($"* OK [UIDVALIDITY {folder.UidValidity}] UIDs valid");
+        output.Line($"* OK [UIDNEXT {status?.UidNext ?? folder.UidNext}] Predicted next UID");
+        await Ok(c, (readOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + c.Name + " completed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reports what changed in the selected folder since the client was last told: EXPUNGE, EXISTS,
+    /// FETCH FLAGS. The folder row says whether anything changed at all; then only the messages
+    /// changed since the last mod-sequence are read, and the full UID list only when the count
+    /// shows that messages went away.
+    /// </summary>
+    private async Task SyncAsync(CancellationToken ct, bool silent = false)
+    {
+        var folder = selected!;
+
+        // Read before the messages: a change racing with the reads bumps it again and is seen next time.
+        var state = await store.GetFolderStateAsync(folder.Folder.Id, ct).ConfigureAwait(false)
+            ?? throw new SessionClosedException("The selected mailbox was deleted");
+        if (state.HighestModSeq == folder.HighestModSeq)
+        {
+            return;
+        }
+
+        var changed = await store.ListChangedSinceAsync(folder.Folder.Id, folder.HighestModSeq, ct).ConfigureAwait(false);
+        folder.HighestModSeq = state.HighestModSeq;
+        var newCount = changed.Count(m => !folder.Flags.ContainsKey(m.Uid) && (folder.Uids.Count == 0 || m.Uid > folder.Uids[^1]));
+        if (folder.Uids.Count + newCount != state.MessageCount)
+        {
+            var all = await store.ListMessageFlagsAsync(folder.Folder.Id, 1, ct).ConfigureAwait(false);
+            var present = all.Select(m => m.Uid).ToHashSet();
+            for (var i = folder.Uids.Count - 1; i >= 0; i--)
+            {
+                if (!present.Contains(folder.Uids[i]))
+                {
+                    if (!silent)
+                    {
+                        output.Line($"* {i + 1} EXPUNGE");
+                    }
+
+                    folder.Flags.Remove(folder.Uids[i]);
+                    folder.Uids.RemoveAt(i);
+                }
+            }
+
+            changed = all;
+        }
+
+        var added = false;
+        foreach (var message in changed)
+        {
+            if (folder.Flags.TryGetValue(message.Uid, out var known))
+            {
+                if (known.Flags != message.Flags || !known.Keywords.SequenceEqual(message.Keywords))
+                {
+                    folder.Flags[message.Uid] = message;
+                    if (!silent)
+                    {
+                        output.Line($"* {folder.SequenceOf(message.Uid)} FETCH (UID {message.Uid} FLAGS ({ImapResponseWriter.FormatFlags(message.Flags, message.Keywords)}))");
+                    }
+                }
+            }
+            else if (folder.Uids.Count == 0 || message.Uid > folder.Uids[^1])
+            {
+                folder.Uids.Add(message.Uid);
+                folder.Flags[message.Uid] = message;
+                added = true;
+            }
+        }
+
+        if (added && !silent)
+        {
+            output.Line($"* {folder.Uids.Count} EXISTS");
+        }
+    }
+
+    private async Task CreateAsync(ImapCommand c, CancellationToken ct)
+    {
+        var name = SingleName(c);
+        if (name.Length == 0 || name.Length > 200 || name.Contains("//", StringComparison.Ordinal))
+        {
+            await No(c, ImapReplies.InvalidName).ConfigureAwait(false);
+            return;
+        }
+
+        var created = await store.CreateFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        await AuditAsync("create", created is null ? "failed" : "ok", created is null ? null : $"folder={created.Id}", ct).ConfigureAwait(false);
+        await (created is null ? No(c, ImapReplies.AlreadyExists) : Ok(c, "CREATE completed")).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(ImapCommand c, CancellationToken ct)
+    {
+        var name = SingleName(c);
+        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        if (folder is null)
+        {
+            await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
+            return;
+        }
+
+        if (folder.SpecialUse is not null || folder.Name == StandardFolders.Inbox || selected?.Folder.Id == folder.Id)
+        {
+            await No(c, ImapReplies.CannotDelete).ConfigureAwait(false);
+            return;
+        }
+
+        var deleted = await store.DeleteFolderAsync(mailbox.Id, name, ct).ConfigureAwait(false);
+        await AuditAsync("delete", deleted ? "ok" : "failed", $"folder={folder.Id}", ct).ConfigureAwait(false);
+        await (deleted ? Ok(c, "DELETE completed") : No(c, ImapReplies.NoSuchMailbox)).ConfigureAwait(false);
+    }
+
+    private async Task RenameAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count != 2)
+        {
+            throw new CommandSyntaxException("RENAME needs two mailbox names");
+        }
+
+        var from = MailboxName(c.Arguments[0]);
+        var to = MailboxName(c.Arguments[1]);
+        var folder = await store.FindFolderAsync(mailbox!.Id, from, ct).ConfigureAwait(false);
+        if (folder is null || folder.SpecialUse is not null || to.Length == 0)
+        {
+            await No(c, folder is null ? ImapReplies.NoSuchMailbox : ImapReplies.CannotRename).ConfigureAwait(false);
+            return;
+        }
+
+        var renamed = await store.RenameFolderAsync(mailbox.Id, from, to, ct).ConfigureAwait(false);
+        await AuditAsync("rename", renamed ? "ok" : "failed", $"folder={folder.Id}", ct).ConfigureAwait(false);
+        await (renamed ? Ok(c, "RENAME completed") : No(c, ImapReplies.RenameTargetExists)).ConfigureAwait(false);
+    }
+
+    private async Task SubscribeAsync(ImapCommand c, CancellationToken ct)
+    {
+        // Every folder is subscribed: subscriptions are not stored separately.
+        var name = SingleName(c);
+        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        await (folder is null && c.Name == "SUBSCRIBE" ? No(c, ImapReplies.NoSuchMailbox) : Ok(c, c.Name + " completed")).ConfigureAwait(false);
+    }
+
+    private string SingleName(ImapCommand c) =>
+        c.Arguments.Count == 1 ? MailboxName(c.Arguments[0]) : throw new CommandSyntaxException(c.Name + " needs a mailbox name");
+
+    private async Task ListAsync(ImapCommand c, CancellationToken ct)
+    {
+        // RFC 5258/6154 forms are accepted too: LIST (SPECIAL-USE) "" "*" and LIST "" "*" RETURN (SPECIAL-USE).
+        var args = c.Arguments;
+        var position = 0;
+        var specialOnly = false;
+        if (c.Name == "LIST" && args.Count > 0 && args[0].Kind == ImapNodeKind.List)
+        {
+            specialOnly = args[0].Children.Any(o => o.Text.Equals("SPECIAL-USE", StringComparison.OrdinalIgnoreCase));
+            position = 1;
+        }
+
+        if (args.Count < position + 2 || !args[position].IsAString || !args[position + 1].IsAString)
+        {
+            throw new CommandSyntaxException(c.Name + " needs a reference and a pattern");
+        }
+
+        if (args.Count > position + 2
+            && !(args.Count == position + 4 && args[position + 2].Text.Equals("RETURN", StringComparison.OrdinalIgnoreCase) && args[position + 3].Kind == ImapNodeKind.List))
+        {
+            throw new CommandSyntaxException("Invalid " + c.Name + " arguments");
+        }
+
+        var reference = args[position].Text;
+        var pattern = args[position + 1].Text;
+        if (pattern.Length == 0)
+        {
+            output.Line($"* {c.Name} (\\Noselect) \"{Delimiter}\" \"\"");
+            await Ok(c, c.Name + " completed").ConfigureAwait(false);
+            return;
+        }
+
+        if (!ModifiedUtf7.TryDecode(reference + pattern, out var decoded))
+        {
+            throw new CommandSyntaxException("Invalid mailbox name encoding");
+        }
+
+        var regex = new Regex(
+            "^" + Regex.Escape(decoded).Replace(@"\*", ".*", StringComparison.Ordinal).Replace("%", "[^/]*", StringComparison.Ordinal) + "$",
+            RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var folders = await store.ListFoldersAsync(mailbox!.Id, ct).ConfigureAwait(false);
+        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            // INBOX is case-insensitive (RFC 3501 §5.1): "inbox" lists it too.
+            var matches = regex.IsMatch(folder.Name)
+                || (folder.Name == StandardFolders.Inbox && decoded.Equals(StandardFolders.Inbox, StringComparison.OrdinalIgnoreCase));
+            if (!matches || (specialOnly && folder.SpecialUse is null))
+            {
+                continue;
+            }
+
+            var attributes = new List<string>();
+            attributes.Add(names.Any(n => n.StartsWith(folder.Name + Delimiter, StringComparison.Ordinal)) ? @"\HasChildren" : @"\HasNoChildren");
+            if (folder.SpecialUse is not null)
+            {
+                attributes.Add(folder.SpecialUse);
+            }
+
+            output.Raw($"* {c.Name} ({string.Join(' ', attributes)}) \"{Delimiter}\" ").String(ModifiedUtf7.Encode(folder.Name)).EndLine();
+        }
+
+        await Ok(c, c.Name + " completed").ConfigureAwait(false);
+    }
+
+    private async Task StatusAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count != 2 || c.Arguments[1].Kind != ImapNodeKind.List)
+        {
+            throw new CommandSyntaxException("STATUS needs a mailbox name and a list of items");
+        }
+
+        var name = MailboxName(c.Arguments[0]);
+        await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
+        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var status = folder is null ? null : await store.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
+        if (status is null)
+        {
+            await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
+            return;
+        }
+
+        var items = new List<string>();
+        foreach (var item in c.Arguments[1].Children)
+        {
+            var key = item.Text.ToUpperInvariant();
+            long value = key switch
+            {
+                "MESSAGES" => status.Messages,
+                "RECENT" => 0,
+                "UIDNEXT" => status.UidNext,
+                "UIDVALIDITY" => status.UidValidity,
+                "UNSEEN" => status.Unseen,
+                _ => throw new CommandSyntaxException("Unknown STATUS item"),
+            };
+            items.Add(key + " " + value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        output.Raw("* STATUS ").String(ModifiedUtf7.Encode(folder!.Name)).Raw(" (" + string.Join(' ', items) + ")").EndLine();
+        await Ok(c, "STATUS completed").ConfigureAwait(false);
+    }
+
+    private async Task AppendAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count is < 2 or > 4 || c.Arguments[^1].Kind != ImapNodeKind.Literal)
+        {
+            throw new CommandSyntaxException("APPEND needs a mailbox name and a message literal");
+        }
+
+        var name = MailboxName(c.Arguments[0]);
+        var flags = MessageFlags.None;
+        var date = time.GetUtcNow();
+        for (var i = 1; i < c.Arguments.Count - 1; i++)
+        {
+            var argument = c.Arguments[i];
+            if (argument.Kind == ImapNodeKind.List)
+            {
+                (flags, _) = ParseFlags(argument.Children);
+            }
+            else if (argument.Kind == ImapNodeKind.QuotedString)
+            {
+                date = ParseDateTime(argument.Text);
+            }
+            else
+            {
+                throw new CommandSyntaxException("Invalid APPEND argument");
+            }
+        }
+
+        var raw = c.Arguments[^1].Bytes!;
+        if (raw.Length == 0)
+        {
+            throw new CommandSyntaxException("Empty message");
+        }
+
+        await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
+        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        if (folder is null)
+        {
+            await No(c, ImapReplies.TryCreate).ConfigureAwait(false);
+            return;
+        }
+
+        var stored = await store.AppendAsync(folder.Id, raw, flags & ~MessageFlags.Recent, date, ct).ConfigureAwait(false);
+
+        // AppendAsync predates the change notifier and publishes nothing itself: wake the other sessions here.
+        Notifier?.Publish(folder.Id);
+        await AuditAsync("append", "ok", $"folder={folder.Id} uid={stored.Uid}", ct).ConfigureAwait(false);
+        if (selected is not null && selected.Folder.Id == folder.Id)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await Ok(c, $"[APPENDUID {folder.UidValidity} {stored.Uid}] APPEND completed").ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset ParseDateTime(string text)
+    {
+        // RFC 3501 date-time: "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be space-padded).
+        var trimmed = text.Trim();
+        if (DateTimeOffset.TryParseExact(trimmed, ["d-MMM-yyyy HH:mm:ss zzz", "dd-MMM-yyyy HH:mm:ss zzz"], CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var value))
+        {
+            return value;
+        }
+
+        if (trimmed.Length > 5 && DateTimeOffset.TryParseExact(trimmed[..^5] + trimmed[^5..^2] + ":" + trimmed[^2..], ["d-MMM-yyyy HH:mm:ss zzz"], CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out value))
+        {
+            return value;
+        }
+
+        throw new CommandSyntaxException("Invalid date-time");
+    }
+
+    private async Task IdleAsync(ImapCommand c, CancellationToken ct)
+    {
+        output.Line("+ idling");
+        if (selected is not null)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await FlushAsync(ct).ConfigureAwait(false);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var done = ReadLineAsync(idle.Token);
+        try
+        {
+            while (!done.IsCompleted)
+            {
+                if (selected is null)
+                {
+                    await Task.WhenAny(done, Task.Delay(Timeout.Infinite, idle.Token)).ConfigureAwait(false);
+                    continue;
+                }
+
+                var changed = selected.WaitForChangeAsync(options.IdlePollInterval, idle.Token);
+                await Task.WhenAny(done, changed).ConfigureAwait(false);
+                if (!done.IsCompleted)
+                {
+                    await SyncAsync(ct).ConfigureAwait(false);
+                    await FlushAsync(ct).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await idle.CancelAsync().ConfigureAwait(false);
+        }
+
+        var line = await done.ConfigureAwait(false) ?? throw new IOException("Connection closed during IDLE");
+        if (!Encoding.ASCII.GetString(line.Bytes).Equals("DONE", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CommandSyntaxException("Expected DONE");
+        }
+
+        await Ok(c, "IDLE terminated").ConfigureAwait(false);
+    }
+
+    private async Task CloseAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (!selected!.ReadOnly)
+        {
+            var expunged = await store.ExpungeAsync(selected.Folder.Id, null, ct).ConfigureAwait(false);
+            if (expunged.Count > 0)
+            {
+                await AuditAsync("expunge", "ok", $"folder={selected.Folder.Id} uids={SequenceSet.Compact(expunged)}", ct).ConfigureAwait(false);
+            }
+        }
+
+        await UnselectAsync(c).ConfigureAwait(false);
+    }
+
+    private Task UnselectAsync(ImapCommand c)
+    {
+        selected?.Dispose();
+        selected = null;
+        state = ImapState.Authenticated;
+        return Ok(c, c.Name + " completed");
+    }
+
+    private async Task ExpungeAsync(ImapCommand c, CancellationToken ct)
+    {
+        IReadOnlyList<long>? uids = null;
+        if (c.Uid)
+        {
+            if (c.Arguments.Count != 1)
+            {
+                throw new CommandSyntaxException("UID EXPUNGE needs a UID set");
+            }
+
+            uids = ResolveSet(c.Arguments[0], uid: true).Select(m => m.Uid).ToArray();
+        }
+        else if (c.Arguments.Count != 0)
+        {
+            throw new CommandSyntaxException("EXPUNGE takes no argument");
+        }
+
+        if (selected!.ReadOnly)
+        {
+            await No(c, ImapReplies.ReadOnly).ConfigureAwait(false);
+            return;
+        }
+
+        var expunged = await store.ExpungeAsync(selected.Folder.Id, uids, ct).ConfigureAwait(false);
+        if (expunged.Count > 0)
+        {
+            await AuditAsync("expunge", "ok", $"folder={selected.Folder.Id} uids={SequenceSet.Compact(expunged)}", ct).ConfigureAwait(false);
+        }
+
+        await SyncAsync(ct).ConfigureAwait(false);
+        await Ok(c, "EXPUNGE completed").ConfigureAwait(false);
+    }
+}

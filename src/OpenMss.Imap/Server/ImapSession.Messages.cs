@@ -1,0 +1,472 @@
+using System.Text;
+using MimeKit;
+using OpenMss.Imap.Protocol;
+using OpenMss.Storage;
+
+namespace OpenMss.Imap.Server;
+
+/// <summary>Message commands of the selected state: FETCH, STORE, SEARCH, COPY, MOVE (and their UID forms).</summary>
+internal sealed partial class ImapSession
+{
+    private const int SummaryPage = 1000;
+
+    private readonly record struct Target(int Sequence, long Uid);
+
+    /// <summary>The messages a sequence set designates, in ascending order (<c>*</c> is the last message).</summary>
+    private List<Target> ResolveSet(ImapNode node, bool uid)
+    {
+        if (node.Kind != ImapNodeKind.Atom || !SequenceSet.TryParse(node.Text, out var set))
+        {
+            throw new CommandSyntaxException("Invalid sequence set");
+        }
+
+        var folder = selected!;
+        var result = new List<Target>();
+        if (uid)
+        {
+            var largest = folder.Uids.Count == 0 ? 0 : folder.Uids[^1];
+            for (var i = 0; i < folder.Uids.Count; i++)
+            {
+                if (set!.Contains(folder.Uids[i], largest))
+                {
+                    result.Add(new Target(i + 1, folder.Uids[i]));
+                }
+            }
+
+            return result;
+        }
+
+        foreach (var (start, end) in set!.Ranges)
+        {
+            if ((start != long.MaxValue && start > folder.Uids.Count) || (end != long.MaxValue && end > folder.Uids.Count) || folder.Uids.Count == 0)
+            {
+                throw new CommandSyntaxException("Invalid message sequence number");
+            }
+        }
+
+        for (var i = 0; i < folder.Uids.Count; i++)
+        {
+            if (set.Contains(i + 1, folder.Uids.Count))
+            {
+                result.Add(new Target(i + 1, folder.Uids[i]));
+            }
+        }
+
+        return result;
+    }
+
+    private static (MessageFlags Flags, List<string> Keywords) ParseFlags(IReadOnlyList<ImapNode> nodes)
+    {
+        var flags = MessageFlags.None;
+        var keywords = new List<string>();
+        foreach (var node in nodes)
+        {
+            if (node.Kind != ImapNodeKind.Atom)
+            {
+                throw new CommandSyntaxException("Invalid flag");
+            }
+
+            switch (node.Text.ToUpperInvariant())
+            {
+                case @"\SEEN": flags |= MessageFlags.Seen; break;
+                case @"\ANSWERED": flags |= MessageFlags.Answered; break;
+                case @"\FLAGGED": flags |= MessageFlags.Flagged; break;
+                case @"\DELETED": flags |= MessageFlags.Deleted; break;
+                case @"\DRAFT": flags |= MessageFlags.Draft; break;
+                case @"\RECENT": break;
+                default:
+                    var keyword = node.Text;
+                    if (keyword.StartsWith('\\') || keyword.Length > 100 || keyword.Any(ch => ch is '*' or '%' or ']' or '\\'))
+                    {
+                        throw new CommandSyntaxException("Invalid flag");
+                    }
+
+                    keywords.Add(keyword);
+                    break;
+            }
+        }
+
+        return (flags, keywords);
+    }
+
+    // ---- FETCH -------------------------------------------------------------------------
+
+    private async Task FetchAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count != 2)
+        {
+            throw new CommandSyntaxException("FETCH needs a sequence set and data items");
+        }
+
+        var targets = ResolveSet(c.Arguments[0], c.Uid);
+        if (!FetchRequest.TryParse(c.Arguments[1], out var items, out var error))
+        {
+            throw new CommandSyntaxException(error);
+        }
+
+        if (c.Uid && !items.Any(i => i.Kind == FetchItemKind.Uid))
+        {
+            items = [new FetchItem(FetchItemKind.Uid), .. items];
+        }
+
+        var folder = selected!;
+        var needsSummary = items.Any(i => i.Kind is FetchItemKind.Envelope or FetchItemKind.InternalDate or FetchItemKind.Rfc822Size);
+        var needsRaw = items.Any(i => i.Kind is FetchItemKind.Section or FetchItemKind.Body or FetchItemKind.BodyStructure
+            or FetchItemKind.Rfc822 or FetchItemKind.Rfc822Header or FetchItemKind.Rfc822Text);
+        var setsSeen = !folder.ReadOnly && items.Any(i => i.Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text || (i.Kind == FetchItemKind.Section && !i.Section!.Peek));
+        var readsBody = items.Any(i => i.Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text or FetchItemKind.Section);
+        var read = new List<long>();
+
+        // Summaries are decrypted a page at a time: FETCH 1:* on a large folder keeps memory flat.
+        foreach (var page in targets.Chunk(SummaryPage))
+        {
+            var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
+            foreach (var target in page)
+            {
+                MessageSummary? summary = null;
+                if (summaries is not null && !summaries.TryGetValue(target.Uid, out summary))
+                {
+                    continue;
+                }
+
+                byte[]? raw = null;
+                if (needsRaw)
+                {
+                    raw = await store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct).ConfigureAwait(false);
+                    if (raw is null)
+                    {
+                        continue;
+                    }
+                }
+
+                var flagsChanged = false;
+                if (setsSeen && folder.Flags.TryGetValue(target.Uid, out var known) && (known.Flags & MessageFlags.Seen) == 0)
+                {
+                    var updated = await store.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
+                    if (updated.Count == 1)
+                    {
+                        folder.Flags[target.Uid] = updated[0];
+                        flagsChanged = true;
+                    }
+                }
+
+                if (readsBody)
+                {
+                    read.Add(target.Uid);
+                }
+
+                WriteFetch(target, items, summary, raw, flagsChanged);
+                if (output.Length > 256 * 1024)
+                {
+                    await FlushAsync(ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (read.Count > 0)
+        {
+            await AuditAsync("read", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(read)}", ct).ConfigureAwait(false);
+        }
+
+        if (c.Uid)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await Ok(c, c.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
+    }
+
+    private async Task<Dictionary<long, MessageSummary>> LoadSummariesAsync(IReadOnlyList<Target> targets, CancellationToken ct)
+    {
+        var result = new Dictionary<long, MessageSummary>();
+        if (targets.Count == 0)
+        {
+            return result;
+        }
+
+        var wanted = targets.Select(t => t.Uid).ToHashSet();
+        var folder = selected!;
+        var from = targets[0].Uid;
+        var last = targets[^1].Uid;
+        while (from <= last)
+        {
+            var span = folder.SequenceOf(last) - folder.SequenceOf(from) + 1;
+            var page = await store.ListMessagesAsync(folder.Folder.Id, from, Math.Clamp(span, 1, SummaryPage), ct).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var summary in page)
+            {
+                if (wanted.Contains(summary.Uid))
+                {
+                    result[summary.Uid] = summary;
+                }
+            }
+
+            from = page[^1].Uid + 1;
+        }
+
+        return result;
+    }
+
+    private void WriteFetch(Target target, IReadOnlyList<FetchItem> items, MessageSummary? summary, byte[]? raw, bool flagsChanged)
+    {
+        var folder = selected!;
+        MimeMessage? parsed = null;
+        MimeMessage Parse()
+        {
+            if (parsed is null)
+            {
+                using var memory = new MemoryStream(raw!, writable: false);
+                parsed = MimeMessage.Load(memory);
+            }
+
+            return parsed;
+        }
+
+        output.Raw($"* {target.Sequence} FETCH (");
+        var first = true;
+        void Next(string name)
+        {
+            if (!first)
+            {
+                output.Space();
+            }
+
+            first = false;
+            output.Raw(name);
+        }
+
+        var flagsWritten = false;
+        foreach (var item in items)
+        {
+            switch (item.Kind)
+            {
+                case FetchItemKind.Uid:
+                    Next("UID ");
+                    output.Number(target.Uid);
+                    break;
+                case FetchItemKind.Flags:
+                    Next("FLAGS ");
+                    WriteFlags(folder, target.Uid);
+                    flagsWritten = true;
+                    break;
+                case FetchItemKind.InternalDate:
+                    Next("INTERNALDATE ");
+                    output.DateTime(summary!.InternalDate);
+                    break;
+                case FetchItemKind.Rfc822Size:
+                    Next("RFC822.SIZE ");
+                    output.Number(summary!.Size);
+                    break;
+                case FetchItemKind.Envelope:
+                    Next("ENVELOPE ");
+                    output.Envelope(summary!.Envelope);
+                    break;
+                case FetchItemKind.BodyStructure or FetchItemKind.Body:
+                    Next(item.Kind == FetchItemKind.Body ? "BODY " : "BODYSTRUCTURE ");
+                    output.BodyStructure(Parse().Body ?? new TextPart("plain"), item.Kind == FetchItemKind.BodyStructure);
+                    break;
+                case FetchItemKind.Rfc822:
+                    Next("RFC822 ");
+                    output.Literal(raw);
+                    break;
+                case FetchItemKind.Rfc822Header:
+                    Next("RFC822.HEADER ");
+                    output.Literal(raw.AsSpan(0, MessageSections.BodyOffset(raw)));
+                    break;
+                case FetchItemKind.Rfc822Text:
+                    Next("RFC822.TEXT ");
+                    output.Literal(raw.AsSpan(MessageSections.BodyOffset(raw)));
+                    break;
+                case FetchItemKind.Section:
+                    Next(item.Section!.ResponseLabel + " ");
+                    output.Literal(MessageSections.Extract(raw!, item.Section, Parse));
+                    break;
+            }
+        }
+
+        if (flagsChanged && !flagsWritten)
+        {
+            Next("FLAGS ");
+            WriteFlags(folder, target.Uid);
+        }
+
+        output.Raw(")").EndLine();
+    }
+
+    private void WriteFlags(SelectedFolder folder, long uid)
+    {
+        if (folder.Flags.TryGetValue(uid, out var state))
+        {
+            output.Flags(state.Flags, state.Keywords);
+        }
+        else
+        {
+            output.Raw("()");
+        }
+    }
+
+    // ---- STORE -------------------------------------------------------------------------
+
+    private async Task StoreAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (c.Arguments.Count < 3 || c.Arguments[1].Kind != ImapNodeKind.Atom)
+        {
+            throw new CommandSyntaxException("STORE needs a sequence set, an item and flags");
+        }
+
+        var targets = ResolveSet(c.Arguments[0], c.Uid);
+        var item = c.Arguments[1].Text.ToUpperInvariant();
+        var silent = item.EndsWith(".SILENT", StringComparison.Ordinal);
+        var operation = item switch
+        {
+            "FLAGS" or "FLAGS.SILENT" => FlagOperation.Replace,
+            "+FLAGS" or "+FLAGS.SILENT" => FlagOperation.Add,
+            "-FLAGS" or "-FLAGS.SILENT" => FlagOperation.Remove,
+            _ => throw new CommandSyntaxException("Unknown STORE item"),
+        };
+        var flagNodes = c.Arguments.Count == 3 && c.Arguments[2].Kind == ImapNodeKind.List ? c.Arguments[2].Children : c.Arguments.Skip(2).ToArray();
+        var (flags, keywords) = ParseFlags(flagNodes);
+        var folder = selected!;
+        if (folder.ReadOnly)
+        {
+            await No(c, ImapReplies.ReadOnly).ConfigureAwait(false);
+            return;
+        }
+
+        var updated = await store.StoreFlagsAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), operation, flags, keywords, ct).ConfigureAwait(false);
+        await AuditAsync("store", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(updated.Select(u => u.Uid))}", ct).ConfigureAwait(false);
+        foreach (var state in updated)
+        {
+            folder.Flags[state.Uid] = state;
+            if (!silent)
+            {
+                output.Raw($"* {folder.SequenceOf(state.Uid)} FETCH (");
+                if (c.Uid)
+                {
+                    output.Raw($"UID {state.Uid} ");
+                }
+
+                output.Raw("FLAGS ").Flags(state.Flags, state.Keywords).Raw(")").EndLine();
+            }
+        }
+
+        if (c.Uid)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await Ok(c, c.Uid ? "UID STORE completed" : "STORE completed").ConfigureAwait(false);
+    }
+
+    // ---- COPY / MOVE -------------------------------------------------------------------
+
+    private async Task CopyAsync(ImapCommand c, bool move, CancellationToken ct)
+    {
+        if (c.Arguments.Count != 2)
+        {
+            throw new CommandSyntaxException(c.Name + " needs a sequence set and a mailbox name");
+        }
+
+        var targets = ResolveSet(c.Arguments[0], c.Uid);
+        var name = MailboxName(c.Arguments[1]);
+        var folder = selected!;
+        if (move && folder.ReadOnly)
+        {
+            await No(c, ImapReplies.ReadOnly).ConfigureAwait(false);
+            return;
+        }
+
+        var destination = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        if (destination is null)
+        {
+            await No(c, ImapReplies.TryCreate).ConfigureAwait(false);
+            return;
+        }
+
+        if (targets.Count == 0)
+        {
+            await Ok(c, c.Name + " completed").ConfigureAwait(false);
+            return;
+        }
+
+        var result = await store.CopyMessagesAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), destination.Id, move, ct).ConfigureAwait(false);
+        await AuditAsync(move ? "move" : "copy", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(result.SourceUids)} to={destination.Id}", ct).ConfigureAwait(false);
+        var code = result.SourceUids.Count == 0
+            ? string.Empty
+            : $"[COPYUID {result.TargetUidValidity} {string.Join(',', result.SourceUids)} {string.Join(',', result.TargetUids)}] ";
+        if (move)
+        {
+            if (code.Length > 0)
+            {
+                output.Line("* OK " + code.TrimEnd() + " Moved");
+            }
+
+            await SyncAsync(ct).ConfigureAwait(false);
+            await Ok(c, c.Name + " completed").ConfigureAwait(false);
+            return;
+        }
+
+        if (destination.Id == folder.Folder.Id || c.Uid)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await Ok(c, code + c.Name + " completed").ConfigureAwait(false);
+    }
+
+    // ---- SEARCH ------------------------------------------------------------------------
+
+    private async Task SearchAsync(ImapCommand c, CancellationToken ct)
+    {
+        if (!SearchQuery.TryParse(c.Arguments, out var query, out var error, out var badCharset))
+        {
+            if (badCharset)
+            {
+                await No(c, ImapReplies.BadCharset).ConfigureAwait(false);
+                return;
+            }
+
+            throw new CommandSyntaxException(error);
+        }
+
+        var folder = selected!;
+        var all = folder.Uids.Select((uid, i) => new Target(i + 1, uid)).ToList();
+        var evaluator = new SearchEvaluator(folder.Uids.Count, folder.Uids.Count == 0 ? 0 : folder.Uids[^1]);
+        var matches = new List<long>();
+        foreach (var page in all.Chunk(SummaryPage))
+        {
+            var summaries = await LoadSummariesAsync(page, ct).ConfigureAwait(false);
+            foreach (var target in page)
+            {
+                if (!summaries.TryGetValue(target.Uid, out var summary) || !folder.Flags.TryGetValue(target.Uid, out var flags))
+                {
+                    continue;
+                }
+
+                var candidate = new SearchCandidate(target.Sequence, summary, flags, () => store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct));
+                if (await evaluator.MatchesAsync(query!, candidate).ConfigureAwait(false))
+                {
+                    matches.Add(c.Uid ? target.Uid : target.Sequence);
+                }
+            }
+        }
+
+        var line = new StringBuilder("* SEARCH");
+        foreach (var match in matches)
+        {
+            line.Append(' ').Append(match);
+        }
+
+        output.Line(line.ToString());
+        if (c.Uid)
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        await Ok(c, c.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenMss.Host.Demo;
+using OpenMss.Storage;
+using MessageFlags = MailKit.MessageFlags;
+
+namespace OpenMss.EndToEnd.Tests;
+
+/// <summary>The pharmacy team shares the pharmacy's organisational mailbox over IMAP, in the demo.</summary>
+public sealed class ImapEndToEndTests : IAsyncLifetime
+{
+    private const string Org = "pharmacie.centrale@pharmacien.mssante.fr";
+    private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("openmss-imap-");
+    private DemoTrustSpace _demo = null!;
+    private JsonElement _contract;
+
+    public async Task InitializeAsync()
+    {
+        _demo = await DemoTrustSpace.StartAsync(_dir.FullName, NullLoggerFactory.Instance);
+        _contract = JsonDocument.Parse(await File.ReadAllTextAsync(_demo.DemoJsonPath)).RootElement.Clone();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _demo.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Two_members_read_and_flag_the_same_message_and_a_non_member_is_refused()
+    {
+        // A doctor writes to the pharmacy.
+        await _demo.Operators[1].Submitter.SubmitAsync("jean.dupont@medecin.mssante.fr", [new OutboundRecipient(Org)],
+            TwoOperators.Message("jean.dupont@medecin.mssante.fr", Org, subject: "Ordonnance de Mme X"));
+        await TwoOperators.WaitForInboxAsync(_demo.Operators[0].Store, Org);
+
+        using var technician = await LoginAsync(Account("technician"), Org);
+        using var pharmacist = await LoginAsync(Account("pharmacist"), Org);
+        var inboxT = technician.Inbox;
+        await inboxT.OpenAsync(FolderAccess.ReadWrite);
+        Assert.Equal(1, inboxT.Count);
+        var message = await inboxT.GetMessageAsync(0);
+        Assert.Equal("Ordonnance de Mme X", message.Subject);
+
+        var inboxP = pharmacist.Inbox;
+        await inboxP.OpenAsync(FolderAccess.ReadWrite);
+        await inboxP.AddFlagsAsync(0, MessageFlags.Flagged, silent: true);
+
+        await inboxT.CheckAsync(); // NOOP-like: the technician's session sees the pharmacist's flag
+        var summary = (await inboxT.FetchAsync(0, 0, MessageSummaryItems.Flags)).Single();
+        Assert.True(summary.Flags!.Value.HasFlag(MessageFlags.Flagged));
+
+        // The doctor, although a professional with valid credentials, is not a member.
+        await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(Account("doctor"), Org, operatorIndex: 0));
+
+        // The audit trail names who read the shared mailbox, never the subject.
+        var audit = await _demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
+        Assert.Contains(audit, e => e.Actor == Account("technician").GetProperty("idNatPs").GetString() && e.Action == "auth" && e.Result == "ok");
+        Assert.Contains(audit, e => e.Actor == Account("doctor").GetProperty("idNatPs").GetString() && e.Result == "denied");
+        Assert.DoesNotContain(audit, e => (e.Detail ?? "").Contains("Ordonnance", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_professional_reads_their_own_mailbox_and_not_someone_elses()
+    {
+        var pharmacist = Account("pharmacist");
+        using var own = await LoginAsync(pharmacist, null);
+        Assert.Contains(own.GetFolders(own.PersonalNamespaces[0]), f => f.Attributes.HasFlag(FolderAttributes.Sent));
+
+        var colleague = _contract.GetProperty("accounts").EnumerateArray()
+            .Where(a => a.GetProperty("role").GetString() == "pharmacist").Skip(1).First();
+        var otherAddress = colleague.GetProperty("mailboxes")[0].GetProperty("address").GetString()!;
+        await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(pharmacist, otherAddress));
+    }
+
+    private JsonElement Account(string role) =>
+        _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
+
+    private async Task<ImapClient> LoginAsync(JsonElement account, string? authorizationId, int operatorIndex = 0)
+    {
+        var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_contract.GetProperty("trustAnchor").GetString()!));
+        var client = new ImapClient
+        {
+            ServerCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(anchor);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(new X509Certificate2(certificate));
+            },
+        };
+        var endpoint = IPEndPoint.Parse(_contract.GetProperty("operators")[operatorIndex].GetProperty("imap").GetString()!);
+        try
+        {
+            await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.StartTls);
+            await client.AuthenticateAsync(new SaslMechanismPlain(new NetworkCredential(account.GetProperty("login").GetString(), account.GetProperty("password").GetString()))
+            {
+                AuthorizationId = authorizationId,
+            });
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+}

@@ -266,4 +266,20 @@ public class ProtocolScriptTests
         Assert.Contains(harness.Audit.Events, e => e.Action == "login" && e.Result == "failed");
         Assert.Contains(harness.Audit.Events, e => e.Action == "read" && e.ClientAddress == "127.0.0.1");
     }
+
+    [Fact]
+    public async Task The_store_audit_sink_writes_the_audit_trail()
+    {
+        await using var harness = await ImapHarness.StartAsync();
+        var sink = new StoreAuditSink(harness.Store);
+
+        await sink.RecordAsync(new ImapAuditEvent(DateTimeOffset.UtcNow, "810000000001", ImapHarness.Address, "expunge", "ok", "192.0.2.7", "folder=1 uids=3:4"));
+
+        var events = await harness.Store.QueryAuditAsync(new OpenMss.Storage.AuditQuery(Mailbox: ImapHarness.Address));
+        var written = Assert.Single(events);
+        Assert.Equal("imap.expunge", written.Action);
+        Assert.Equal("810000000001", written.Actor);
+        Assert.Equal("192.0.2.7", written.ClientAddress);
+        Assert.Equal("folder=1 uids=3:4", written.Detail);
+    }
 }

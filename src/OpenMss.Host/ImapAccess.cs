@@ -15,7 +15,7 @@ namespace OpenMss.Host;
 /// per client address; every login and mailbox action goes to the audit trail.
 /// </summary>
 public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator credentials, AuthThrottle throttle, ILogger<ImapAccess> logger)
-    : IImapAuthenticator, IImapAuditSink
+    : IImapAuthenticator
 {
     public async ValueTask<ImapAuthenticationResult> AuthenticatePasswordAsync(string user, string password, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default)
     {
@@ -43,11 +43,6 @@ public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator crede
 
     public async ValueTask<bool> IsStillAuthorizedAsync(ImapPrincipal principal, CancellationToken cancellationToken = default) =>
         (await DecideAsync(principal.Actor, principal.MailboxAddress, cancellationToken)).IsAllowed;
-
-    public async ValueTask RecordAsync(ImapAuditEvent auditEvent, CancellationToken cancellationToken = default) =>
-        await store.AppendAuditAsync(
-            new AuditEvent(auditEvent.At, auditEvent.Actor, auditEvent.Mailbox, auditEvent.Action, auditEvent.Result, auditEvent.ClientAddress, auditEvent.Detail),
-            cancellationToken);
 
     private async Task<ImapAuthenticationResult> AuthorizeAsync(CredentialCheck check, string? user, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken)
     {

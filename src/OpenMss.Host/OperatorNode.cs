@@ -264,6 +264,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var access = new ImapAccess(Store, _credentials!, _throttle, loggerFactory.CreateLogger<ImapAccess>());
+        var audit = new OpenMss.Imap.Server.StoreAuditSink(Store);
         OpenMss.Imap.Server.ImapServer Create(string listen, OpenMss.Imap.Server.ImapTlsMode mode) => new(
             new OpenMss.Imap.Server.ImapServerOptions
             {
@@ -275,7 +276,7 @@ public sealed class OperatorNode : IAsyncDisposable
             },
             Store,
             access,
-            access,
+            audit,
             loggerFactory.CreateLogger<OpenMss.Imap.Server.ImapServer>(),
             time);
 

@@ -6,10 +6,6 @@ namespace OpenMss.Storage;
 /// The folder and message operations an IMAP4rev1 server needs (RFC 3501 STORE, EXPUNGE, COPY,
 /// CREATE/RENAME/DELETE, STATUS; RFC 6851 MOVE; RFC 4315 UIDPLUS).
 /// </summary>
-/// <remarks>
-/// The members have default bodies that throw <see cref="NotSupportedException"/> only so that
-/// wrappers of the interface written before them keep compiling; the SQL store implements all.
-/// </remarks>
 public partial interface IMailStore
 {
     /// <summary>
@@ -17,72 +13,61 @@ public partial interface IMailStore
     /// so that IMAP sessions (IDLE, NOOP) learn about it. One node's store only sees its own
     /// writes: a PostgreSQL <c>LISTEN/NOTIFY</c> listener can call <see cref="FolderChangeNotifier.Publish"/> too.
     /// </summary>
-    FolderChangeNotifier FolderChanges => throw new NotSupportedException("This store does not publish folder changes.");
+    FolderChangeNotifier FolderChanges { get; }
 
     /// <summary>UID, flags, keywords and mod-sequence of every message of a folder from <paramref name="fromUid"/>, in UID order (no envelope decryption).</summary>
-    Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Sets, adds or removes flags and keywords of the messages with the given UIDs (absent UIDs
     /// are ignored) and returns their new state. Every changed message gets the folder's next mod-sequence.
     /// </summary>
-    Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Permanently removes the messages flagged <c>\Deleted</c> (only those among <paramref name="uids"/>
     /// when given: RFC 4315 UID EXPUNGE), frees the bytes no longer referenced, and returns the
     /// removed UIDs in ascending order.
     /// </summary>
-    Task<IReadOnlyList<long>> ExpungeAsync(long folderId, IReadOnlyList<long>? uids = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<IReadOnlyList<long>> ExpungeAsync(long folderId, IReadOnlyList<long>? uids = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Copies (or moves, RFC 6851) messages to another folder of the same mailbox; the bytes are
     /// shared, not duplicated. Returns the UID mapping for RFC 4315 <c>COPYUID</c>.
     /// </summary>
     /// <exception cref="FolderNotFoundException">Either folder does not exist or they belong to different mailboxes.</exception>
-    Task<CopyResult> CopyMessagesAsync(long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<CopyResult> CopyMessagesAsync(long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a user folder. Null when a folder of that name exists.</summary>
-    Task<FolderRecord?> CreateFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<FolderRecord?> CreateFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default);
 
     /// <summary>Renames a folder and its sub-folders (separator <c>/</c>). False when it does not exist or the new name is taken.</summary>
-    Task<bool> RenameFolderAsync(long mailboxId, string name, string newName, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<bool> RenameFolderAsync(long mailboxId, string name, string newName, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a folder (never INBOX) and its messages. False when it does not exist.</summary>
-    Task<bool> DeleteFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<bool> DeleteFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The folder's highest mod-sequence (RFC 7162), bumped by every change to its messages (new,
     /// expunged, moved, re-flagged): a session compares it to know whether anything changed with a
     /// one-row read. Null when the folder does not exist.
     /// </summary>
-    Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The folder's change counters from its own row (no message scan), or null when it does not
     /// exist: what a session polls to learn cheaply whether anything changed.
     /// </summary>
-    Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Messages of a folder whose mod-sequence is above <paramref name="modSeq"/> (new or re-flagged
     /// since then), in UID order. Expunged messages are not listed: compare the message count.
     /// </summary>
-    Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default);
 
     /// <summary>The counters of RFC 3501 <c>STATUS</c>, or null when the folder does not exist.</summary>
-    Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>How <see cref="IMailStore.StoreFlagsAsync"/> combines the given flags with the current ones (RFC 3501 STORE FLAGS, +FLAGS, -FLAGS).</summary>

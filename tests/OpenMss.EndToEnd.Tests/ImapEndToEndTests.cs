@@ -62,6 +62,8 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         var audit = await _demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
         Assert.Contains(audit, e => e.Actor == Account("technician").GetProperty("idNatPs").GetString() && e.Action == "auth" && e.Result == "ok");
         Assert.Contains(audit, e => e.Actor == Account("doctor").GetProperty("idNatPs").GetString() && e.Result == "denied");
+        Assert.Contains(audit, e => e.Actor == Account("technician").GetProperty("idNatPs").GetString() && e.Action == "imap.read");
+        Assert.Contains(audit, e => e.Actor == Account("pharmacist").GetProperty("idNatPs").GetString() && e.Action == "imap.store");
         Assert.DoesNotContain(audit, e => (e.Detail ?? "").Contains("Ordonnance", StringComparison.Ordinal));
     }
 

@@ -5,7 +5,7 @@ namespace OpenMss.Storage.Sql;
 
 internal abstract partial class SqlMailStore
 {
-    public Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.Recipients.Count == 0)
@@ -16,7 +16,7 @@ internal abstract partial class SqlMailStore
         var recipients = message.Recipients.Select(NormalizeAddress).Distinct(StringComparer.Ordinal).ToArray();
         var prepared = Prepare(message.Raw);
         var internalDate = Truncate(message.ReceivedAt);
-        return WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
+        var stored = await WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
         {
             // UID counters are taken in address order, so that writers sharing a PostgreSQL
             // database lock the same folders in the same order and cannot deadlock.
@@ -48,14 +48,22 @@ internal abstract partial class SqlMailStore
             }
 
             return refs;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // IMAP sessions idling on these folders learn of the message once it is committed.
+        foreach (var reference in stored)
+        {
+            folderChanges.Publish(reference.FolderId);
+        }
+
+        return stored;
     }
 
-    public Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
+    public async Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(raw);
         var date = Truncate(internalDate);
-        return WriteAsync(async (session, ct) =>
+        var stored = await WriteAsync(async (session, ct) =>
         {
             var address = await session.Command("SELECT m.address FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id WHERE f.id = @folder")
                 .With("folder", folderId)
@@ -72,7 +80,9 @@ internal abstract partial class SqlMailStore
                 ?? throw new FolderNotFoundException(folderId);
             await InsertMessagesAsync(session, prepared, [slot], flags, date, ct).ConfigureAwait(false);
             return new StoredMessageRef(mailboxAddress, folderId, slot.Uid);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        folderChanges.Publish(folderId);
+        return stored;
     }
 
     public async Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default)

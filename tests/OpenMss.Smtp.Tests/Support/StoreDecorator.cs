@@ -55,6 +55,41 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembersAsync(string mailboxAddress, CancellationToken cancellationToken = default) => inner.ListMembersAsync(mailboxAddress, cancellationToken);
 
+    public virtual FolderChangeNotifier FolderChanges => inner.FolderChanges;
+
+    public virtual Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
+        inner.ListMessageFlagsAsync(folderId, fromUid, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
+        inner.StoreFlagsAsync(folderId, uids, operation, flags, keywords, cancellationToken);
+
+    public virtual Task<IReadOnlyList<long>> ExpungeAsync(long folderId, IReadOnlyList<long>? uids = null, CancellationToken cancellationToken = default) =>
+        inner.ExpungeAsync(folderId, uids, cancellationToken);
+
+    public virtual Task<CopyResult> CopyMessagesAsync(long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken = default) =>
+        inner.CopyMessagesAsync(sourceFolderId, uids, targetFolderId, move, cancellationToken);
+
+    public virtual Task<FolderRecord?> CreateFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        inner.CreateFolderAsync(mailboxId, name, cancellationToken);
+
+    public virtual Task<bool> RenameFolderAsync(long mailboxId, string name, string newName, CancellationToken cancellationToken = default) =>
+        inner.RenameFolderAsync(mailboxId, name, newName, cancellationToken);
+
+    public virtual Task<bool> DeleteFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        inner.DeleteFolderAsync(mailboxId, name, cancellationToken);
+
+    public virtual Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
+        inner.GetHighestModSeqAsync(folderId, cancellationToken);
+
+    public virtual Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default) =>
+        inner.GetFolderStateAsync(folderId, cancellationToken);
+
+    public virtual Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default) =>
+        inner.ListChangedSinceAsync(folderId, modSeq, cancellationToken);
+
+    public virtual Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
+        inner.GetFolderStatusAsync(folderId, cancellationToken);
+
     public virtual Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) => inner.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);

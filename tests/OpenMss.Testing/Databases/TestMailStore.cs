@@ -115,6 +115,41 @@ public sealed class TestMailStore : IMailStore
     public Task<IReadOnlyList<MailboxMember>> ListMembersAsync(string mailboxAddress, CancellationToken cancellationToken = default) =>
         Store.ListMembersAsync(mailboxAddress, cancellationToken);
 
+    public FolderChangeNotifier FolderChanges => Store.FolderChanges;
+
+    public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
+        Store.ListMessageFlagsAsync(folderId, fromUid, cancellationToken);
+
+    public Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
+        Store.StoreFlagsAsync(folderId, uids, operation, flags, keywords, cancellationToken);
+
+    public Task<IReadOnlyList<long>> ExpungeAsync(long folderId, IReadOnlyList<long>? uids = null, CancellationToken cancellationToken = default) =>
+        Store.ExpungeAsync(folderId, uids, cancellationToken);
+
+    public Task<CopyResult> CopyMessagesAsync(long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken = default) =>
+        Store.CopyMessagesAsync(sourceFolderId, uids, targetFolderId, move, cancellationToken);
+
+    public Task<FolderRecord?> CreateFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        Store.CreateFolderAsync(mailboxId, name, cancellationToken);
+
+    public Task<bool> RenameFolderAsync(long mailboxId, string name, string newName, CancellationToken cancellationToken = default) =>
+        Store.RenameFolderAsync(mailboxId, name, newName, cancellationToken);
+
+    public Task<bool> DeleteFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default) =>
+        Store.DeleteFolderAsync(mailboxId, name, cancellationToken);
+
+    public Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
+        Store.GetHighestModSeqAsync(folderId, cancellationToken);
+
+    public Task<FolderState?> GetFolderStateAsync(long folderId, CancellationToken cancellationToken = default) =>
+        Store.GetFolderStateAsync(folderId, cancellationToken);
+
+    public Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default) =>
+        Store.ListChangedSinceAsync(folderId, modSeq, cancellationToken);
+
+    public Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
+        Store.GetFolderStatusAsync(folderId, cancellationToken);
+
     public Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) =>
         Store.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 

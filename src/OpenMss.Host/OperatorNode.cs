@@ -27,6 +27,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private readonly List<IDisposable> _ownedSync = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _workerTask = Task.CompletedTask;
+    private Task _maintenanceTask = Task.CompletedTask;
     private WebApplication? _web;
     private SmtpServer? _relay;
     private SmtpServer? _submission;
@@ -211,6 +212,7 @@ public sealed class OperatorNode : IAsyncDisposable
             time);
         Submitter = Worker.Submitter;
         _workerTask = Task.Run(() => Worker.RunAsync(_stopping.Token), CancellationToken.None);
+        _maintenanceTask = Task.Run(() => MaintainAsync(time, _stopping.Token), CancellationToken.None);
 
         if (Config.Submission is not null || Config.Imap is not null)
         {
@@ -393,6 +395,40 @@ public sealed class OperatorNode : IAsyncDisposable
         return app;
     }
 
+    /// <summary>Daily housekeeping: audit events past the retention period are deleted.</summary>
+    private async Task MaintainAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromDays(1), time);
+        do
+        {
+            try
+            {
+                var purged = await Store.PurgeAuditAsync(time.GetUtcNow() - Config.Audit.Retention, cancellationToken);
+                if (purged > 0)
+                {
+                    _logger.LogInformation("Audit trail: {Count} events older than {Days} days deleted", purged, (int)Config.Audit.Retention.TotalDays);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Audit trail purge failed; retried tomorrow");
+            }
+        }
+        while (await WaitAsync(timer, cancellationToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Fetches the whitelist and (with directory routing) the routing table again now, rather than
     /// at the next periodic refresh: the demo calls it once every operator is registered.
@@ -465,6 +501,7 @@ public sealed class OperatorNode : IAsyncDisposable
         try
         {
             await _workerTask;
+            await _maintenanceTask;
         }
         catch (OperationCanceledException)
         {

@@ -107,4 +107,10 @@ public partial interface IMailStore : IAsyncDisposable
     /// match case-insensitively (they are stored lower-case), actors exactly.
     /// </summary>
     Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the audit events older than <paramref name="before"/> (the retention period: one
+    /// year by default, six months at least per the operators' rules). Returns how many were deleted.
+    /// </summary>
+    Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 }

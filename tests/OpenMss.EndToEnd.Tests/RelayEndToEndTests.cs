@@ -114,6 +114,21 @@ public sealed class RelayEndToEndTests
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task An_operator_deletes_audit_events_past_the_retention_period_when_it_starts()
+    {
+        await using var space = await TwoOperators.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await space.A.Store.AppendAuditAsync(new AuditEvent(now.AddDays(-400), "810001234565", TwoOperators.Pharmacist, "imap.read", "ok"));
+        await space.A.Store.AppendAuditAsync(new AuditEvent(now.AddDays(-30), "810001234565", TwoOperators.Pharmacist, "imap.read", "ok"));
+
+        await space.RestartAAsync(); // default retention: one year
+
+        await WaitUntilAsync(async () => (await space.A.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Pharmacist))).Count == 1);
+        var kept = Assert.Single(await space.A.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Pharmacist)));
+        Assert.True(kept.At > now.AddDays(-31));
+    }
+
     internal static async Task<IReadOnlyList<MessageSummary>> ListInboxAsync(IMailStore store, string address)
     {
         var mailbox = await store.FindMailboxAsync(address);

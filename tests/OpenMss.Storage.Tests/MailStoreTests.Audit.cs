@@ -37,4 +37,21 @@ public abstract partial class MailStoreTests
         Assert.Null(latestTwo[0].Mailbox);
         Assert.Equal("a@medecin.mssante.fr", forMailbox[1].Mailbox);
     }
+
+    [Fact]
+    public async Task Audit_events_older_than_the_retention_are_purged_and_newer_ones_kept()
+    {
+        await using var store = await NewStoreAsync();
+        var now = new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        await store.AppendAuditAsync(new AuditEvent(now.AddDays(-400), "810001234565", "a@medecin.mssante.fr", "imap.read", "ok"));
+        await store.AppendAuditAsync(new AuditEvent(now.AddDays(-366), "810001234565", "a@medecin.mssante.fr", "imap.read", "ok"));
+        await store.AppendAuditAsync(new AuditEvent(now.AddDays(-10), "810001234565", "a@medecin.mssante.fr", "imap.read", "ok"));
+
+        var purged = await store.PurgeAuditAsync(now.AddDays(-365));
+
+        Assert.Equal(2, purged);
+        var left = Assert.Single(await store.QueryAuditAsync(new AuditQuery()));
+        Assert.Equal(now.AddDays(-10), left.At);
+        Assert.Equal(0, await store.PurgeAuditAsync(now.AddDays(-365)));
+    }
 }

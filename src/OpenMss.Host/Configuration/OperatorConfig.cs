@@ -32,6 +32,8 @@ public sealed class OperatorConfig
 
     public QueueConfig Queue { get; set; } = new();
 
+    public AuditConfig Audit { get; set; } = new();
+
     /// <summary>SMTP submission for mail clients and business software (SPEC §3.2). Optional.</summary>
     public SubmissionConfig? Submission { get; set; }
 
@@ -113,6 +115,11 @@ public sealed class OperatorConfig
         if (Storage.Provider is not ("sqlite" or "postgres"))
         {
             throw new ConfigurationException("'storage.provider' must be 'sqlite' or 'postgres'.");
+        }
+
+        if (Audit.Retention < TimeSpan.FromDays(180))
+        {
+            throw new ConfigurationException("'audit.retention' must be at least 180 days (six months).");
         }
 
         if (Routing.Mode is not ("table" or "dns" or "table+dns" or "directory"))
@@ -228,6 +235,13 @@ public sealed class RoutingConfig
 
     /// <summary>The port used for hosts found by MX lookup.</summary>
     public int DnsPort { get; set; } = 25;
+}
+
+/// <summary>The audit trail.</summary>
+public sealed class AuditConfig
+{
+    /// <summary>How long audit events are kept (default one year; the operators' rules ask for six months at least).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
 }
 
 /// <summary>The submission listeners: STARTTLS (587) and implicit TLS (465).</summary>

@@ -17,6 +17,16 @@ internal abstract partial class SqlMailStore
             cancellationToken);
     }
 
+    public Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var cutoff = Truncate(before);
+        return WriteAsync(
+            async (session, ct) => (long)await session.Command("DELETE FROM audit_events WHERE at < @before")
+                .With("before", TimeValue(cutoff))
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false),
+            cancellationToken);
+    }
+
     /// <summary>Writes one audit row inside the caller's transaction.</summary>
     private async Task<int> InsertAuditAsync(
         DbSession session, DateTimeOffset at, string actor, string? mailbox, string action, string result, string? client, string? detail, CancellationToken cancellationToken) =>

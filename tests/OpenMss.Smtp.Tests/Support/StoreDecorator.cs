@@ -90,6 +90,9 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
     public virtual Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
         inner.GetFolderStatusAsync(folderId, cancellationToken);
 
+    public virtual Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        inner.PurgeAuditAsync(before, cancellationToken);
+
     public virtual Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) => inner.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);

@@ -150,6 +150,9 @@ public sealed class TestMailStore : IMailStore
     public Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default) =>
         Store.GetFolderStatusAsync(folderId, cancellationToken);
 
+    public Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        Store.PurgeAuditAsync(before, cancellationToken);
+
     public Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) =>
         Store.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 

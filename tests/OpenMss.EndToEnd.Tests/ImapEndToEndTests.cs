@@ -80,6 +80,24 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(pharmacist, otherAddress));
     }
 
+    [Fact]
+    public async Task A_member_removed_by_the_administrator_is_cut_off_while_connected()
+    {
+        var technician = Account("technician");
+        using var client = await LoginAsync(technician, Org);
+        await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+
+        var config = _contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
+        var removed = await Cli.RunAsync("mailbox", "members", "remove", "--config", config, Org, "--member", technician.GetProperty("idNatPs").GetString()!);
+        Assert.True(removed.ExitCode == 0, removed.Err);
+
+        // The CLI is another process: the session learns of it at its next check (every 5 s).
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAnyAsync<Exception>(() => client.Inbox.CheckAsync());
+        Assert.False(client.IsConnected);
+        await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(technician, Org));
+    }
+
     private JsonElement Account(string role) =>
         _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
 

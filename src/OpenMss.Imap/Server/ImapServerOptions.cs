@@ -49,6 +49,13 @@ public sealed class ImapServerOptions
 
     public int MaxSessions { get; set; } = 10_000;
 
+    /// <summary>
+    /// How often an authenticated session checks again that its principal may still use the
+    /// mailbox (a member removed from a shared mailbox, by any node or the CLI, is cut off within
+    /// this delay: at the next command, or during IDLE).
+    /// </summary>
+    public TimeSpan AuthorizationRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Failed commands in a row after which the session is closed (a client talking garbage).</summary>
     public int MaxBadCommands { get; set; } = 50;
 }

@@ -123,6 +123,7 @@ internal sealed partial class ImapSession
         }
 
         principal = result.Principal;
+        lastAuthorizationCheck = time.GetUtcNow();
         mailbox = found;
         state = ImapState.Authenticated;
         await AuditAsync("login", "ok", null, ct).ConfigureAwait(false);

@@ -43,10 +43,22 @@ internal sealed partial class ImapSession
         }
     }
 
+    private DateTimeOffset lastAuthorizationCheck;
+
+    /// <summary>Checks the principal's access again when the last check is older than the recheck interval.</summary>
+    private async Task RecheckAuthorizationAsync(CancellationToken ct)
+    {
+        if (principal is not null && time.GetUtcNow() - lastAuthorizationCheck >= options.AuthorizationRecheckInterval)
+        {
+            await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
+        }
+    }
+
     private async Task<bool> EnsureAuthorizedAsync(CancellationToken ct)
     {
         if (await authenticator.IsStillAuthorizedAsync(principal!, ct).ConfigureAwait(false))
         {
+            lastAuthorizationCheck = time.GetUtcNow();
             return true;
         }
 
@@ -436,6 +448,7 @@ internal sealed partial class ImapSession
                 await Task.WhenAny(done, changed).ConfigureAwait(false);
                 if (!done.IsCompleted)
                 {
+                    await RecheckAuthorizationAsync(ct).ConfigureAwait(false);
                     await SyncAsync(ct).ConfigureAwait(false);
                     await FlushAsync(ct).ConfigureAwait(false);
                 }

@@ -220,6 +220,11 @@ internal sealed partial class ImapSession
         badCommands = 0;
         try
         {
+            if (command.Name != "LOGOUT")
+            {
+                await RecheckAuthorizationAsync(ct).ConfigureAwait(false);
+            }
+
             await RunCommandAsync(command, ct).ConfigureAwait(false);
         }
         catch (CommandSyntaxException ex)

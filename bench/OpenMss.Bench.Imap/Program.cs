@@ -1,0 +1,809 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using OpenMss.Core;
+using OpenMss.Imap.Server;
+using OpenMss.Storage;
+using OpenMss.Trust;
+
+// IMAP benchmarks (SPEC §4 "Fast, measured in benchmarks"): the real ImapServer over a real store
+// (SQLite or PostgreSQL, messages encrypted at rest) on loopback with implicit TLS, driven by a
+// raw line client (not MailKit, so that the client's parsing is not what is measured).
+//
+//   fetch-search  FETCH of envelopes and headers on a 10,000- then 20,000-message INBOX, then a
+//                 body SEARCH on the same INBOX grown to --search-size messages.
+//   idle          --connections TLS sessions (LOGIN, SELECT INBOX, IDLE), each on its own mailbox,
+//                 opened by a child process (idle-clients) so that the server's memory is its own;
+//                 then the delay from DeliverAsync to "* n EXISTS" on --sample connections.
+//
+// usage: OpenMss.Bench.Imap fetch-search [--backend sqlite|postgres] [--runs 5] [--search-size 100000] [--search-runs 2]
+//        OpenMss.Bench.Imap idle [--backend sqlite|postgres] [--connections 5000] [--sample 100]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var arguments = Args.Parse(args);
+return arguments.Command switch
+{
+    "fetch-search" => await Benchmarks.FetchSearchAsync(arguments),
+    "idle" => await Benchmarks.IdleAsync(arguments),
+    "idle-clients" => await Benchmarks.IdleClientsAsync(arguments),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: OpenMss.Bench.Imap fetch-search|idle [--backend sqlite|postgres] [options]");
+    return 2;
+}
+
+internal static class Benchmarks
+{
+    private const string Domain = "medecin.mssante.fr";
+    private const string Password = "bench";
+    public const string Needle = "zygomaticofacial";
+
+    public static async Task<int> FetchSearchAsync(Args arguments)
+    {
+        var backend = arguments.Get("backend", "sqlite");
+        var runs = arguments.GetInt("runs", 5);
+        var searchSize = arguments.GetInt("search-size", 100_000);
+        var searchRuns = arguments.GetInt("search-runs", 2);
+        await using var env = await BenchEnvironment.StartAsync(backend);
+        var mailbox = await env.Store.CreateMailboxAsync(new NewMailbox("bench@" + Domain, MailboxKind.Personal, "Dr Bench", "810000000001"));
+        var inbox = (await env.Store.FindFolderAsync(mailbox.Id, "INBOX"))!;
+        var generator = new MessageGenerator(seed: 42);
+        long bytes = 0;
+        var count = 0;
+
+        foreach (var size in new[] { 10_000, 20_000 })
+        {
+            var clock = Stopwatch.StartNew();
+            bytes += await PopulateAsync(env.Store, inbox.Id, generator, count, size);
+            count = size;
+            Report($"populate backend={backend} messages={count} seconds={clock.Elapsed.TotalSeconds:F1}");
+
+            using var client = await RawImapClient.ConnectAsync(env.Server.LocalEndPoint);
+            await client.CommandAsync("LOGIN bench " + Password);
+            await client.CommandAsync("SELECT INBOX");
+            await MeasureAsync(client, backend, count, runs, "UID FETCH 1:* (UID FLAGS ENVELOPE)", "uid_fetch_envelope");
+            await MeasureAsync(client, backend, count, runs, "FETCH 1:10000 (BODY.PEEK[HEADER])", "fetch_header_10000");
+            await client.CommandAsync("LOGOUT");
+        }
+
+        {
+            var clock = Stopwatch.StartNew();
+            bytes += await PopulateAsync(env.Store, inbox.Id, generator, count, searchSize);
+            count = searchSize;
+            Report($"populate backend={backend} messages={count} seconds={clock.Elapsed.TotalSeconds:F1} bytes={bytes}");
+            using var client = await RawImapClient.ConnectAsync(env.Server.LocalEndPoint);
+            await client.CommandAsync("LOGIN bench " + Password);
+            await client.CommandAsync("SELECT INBOX");
+            var times = new List<double>();
+            string? result = null;
+            for (var i = 0; i < searchRuns; i++)
+            {
+                var cpu = CpuTime();
+                var sw = Stopwatch.StartNew();
+                var reply = await client.CommandAsync($"UID SEARCH BODY \"{Needle}\"");
+                var seconds = sw.Elapsed.TotalSeconds;
+                times.Add(seconds);
+                result = reply.Untagged.FirstOrDefault(l => l.StartsWith("* SEARCH", StringComparison.Ordinal));
+                Report($"  run {i + 1}: {seconds:F2}s cpu={(CpuTime() - cpu).TotalSeconds:F1}s");
+            }
+
+            var best = times.Min();
+            var mbs = bytes / 1e6 / best;
+            var expected = string.Join(' ', generator.NeedleUids);
+            Report($"uid_search_body backend={backend} messages={count} bytes={bytes} best={best:F2}s median={Median(times):F2}s " +
+                   $"rate={mbs:F0}MB/s target=1300MB/s met={(mbs >= 1300 ? "yes" : "no")} matches=[{result?["* SEARCH".Length..].Trim()}] expected=[{expected}]");
+        }
+
+        return 0;
+    }
+
+    private static async Task MeasureAsync(RawImapClient client, string backend, int messages, int runs, string command, string name)
+    {
+        var times = new List<double>();
+        var cpuTimes = new List<double>();
+        var lines = 0;
+        long received = 0;
+        await client.CommandAsync(command, keepUntagged: false); // warm-up (JIT, caches), not counted
+        for (var i = 0; i < runs; i++)
+        {
+            var cpu = CpuTime();
+            client.BytesReceived = 0;
+            var sw = Stopwatch.StartNew();
+            var reply = await client.CommandAsync(command, keepUntagged: false);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            cpuTimes.Add((CpuTime() - cpu).TotalMilliseconds);
+            lines = reply.UntaggedCount;
+            received = client.BytesReceived;
+        }
+
+        Report($"{name} backend={backend} mailbox={messages} responses={lines} bytes={received} best={times.Min():F0}ms median={Median(times):F0}ms " +
+               $"cpu_median={Median(cpuTimes):F0}ms runs={runs} (Dovecot: 20000 envelopes ~200ms)");
+    }
+
+    /// <summary>Appends messages number <paramref name="from"/> up to <paramref name="to"/> (exclusive) with 8 writers; returns their bytes.</summary>
+    private static async Task<long> PopulateAsync(IMailStore store, long folderId, MessageGenerator generator, int from, int to)
+    {
+        long bytes = 0;
+        var next = from;
+        var start = DateTimeOffset.UtcNow.AddDays(-400);
+        var writers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var index = Interlocked.Increment(ref next) - 1;
+                if (index >= to)
+                {
+                    return;
+                }
+
+                var raw = generator.Create(index);
+                Interlocked.Add(ref bytes, raw.Length);
+                var flags = index % 3 == 0 ? MessageFlags.None : MessageFlags.Seen;
+                var stored = await store.AppendAsync(folderId, raw, flags, start.AddMinutes(index * 5));
+                if (generator.IsNeedle(index))
+                {
+                    generator.NoteNeedleUid(stored.Uid);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        return bytes;
+    }
+
+    public static async Task<int> IdleAsync(Args arguments)
+    {
+        var backend = arguments.Get("backend", "sqlite");
+        var connections = arguments.GetInt("connections", 5000);
+        var sample = arguments.GetInt("sample", 100);
+        await using var env = await BenchEnvironment.StartAsync(backend);
+
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next) - 1) < connections)
+            {
+                await env.Store.CreateMailboxAsync(new NewMailbox($"u{i}@{Domain}", MailboxKind.Personal));
+            }
+        })));
+        Report($"idle backend={backend} mailboxes={connections} created_in={clock.Elapsed.TotalSeconds:F1}s");
+
+        var before = Memory();
+        var self = Environment.ProcessPath!;
+        var dll = typeof(Benchmarks).Assembly.Location;
+        var start = new ProcessStartInfo(self)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        if (!Path.GetFileNameWithoutExtension(self).Equals("OpenMss.Bench.Imap", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(dll);
+        }
+
+        foreach (var a in new[] { "idle-clients", "--port", env.Server.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture), "--connections", connections.ToString(CultureInfo.InvariantCulture), "--sample", sample.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var child = Process.Start(start)!;
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
+        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readerTask = Task.Run(async () =>
+        {
+            string? line;
+            while ((line = await child.StandardOutput.ReadLineAsync()) is not null)
+            {
+                var parts = line.Split(' ');
+                if (parts[0] == "exists")
+                {
+                    seen[int.Parse(parts[1], CultureInfo.InvariantCulture)] = long.Parse(parts[2], CultureInfo.InvariantCulture);
+                }
+                else if (parts[0] == "ready")
+                {
+                    ready.TrySetResult(line);
+                }
+                else
+                {
+                    Report("  client: " + line);
+                }
+            }
+
+            ready.TrySetException(new IOException("the client process ended before it was ready"));
+        });
+
+        clock.Restart();
+        var readyLine = await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
+        Report($"  {readyLine}; server sessions={env.Server.ActiveSessions} after {clock.Elapsed.TotalSeconds:F1}s");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        // CPU the server spends while every session just idles (its IDLE re-reads the folder row every IdlePollInterval).
+        var cpu = CpuTime();
+        var idleWindow = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var idleCpu = (CpuTime() - cpu).TotalSeconds / idleWindow.Elapsed.TotalSeconds;
+        var after = Memory();
+
+        // One delivery at a time to each sampled mailbox: the delay until its session sees EXISTS.
+        var step = Math.Max(1, connections / sample);
+        var sampled = Enumerable.Range(0, sample).Select(k => k * step).Where(i => i < connections).ToArray();
+        var latencies = new List<double>();
+        var missed = 0;
+        foreach (var i in sampled)
+        {
+            var message = new MessageGenerator(i).Create(i);
+            var t0 = Stopwatch.GetTimestamp();
+            await env.Store.DeliverAsync(new InboundMessage("labo@" + Domain, [$"u{i}@{Domain}"], message, DateTimeOffset.UtcNow));
+            var deadline = Stopwatch.StartNew();
+            while (!seen.ContainsKey(i) && deadline.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(1);
+            }
+
+            if (seen.TryGetValue(i, out var t1))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+            }
+            else
+            {
+                missed++;
+            }
+        }
+
+        latencies.Sort();
+        double P(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
+
+        // Then one message to all sampled mailboxes at once: the last session to hear of it.
+        seen.Clear();
+        var burst = new MessageGenerator(7).Create(7);
+        var b0 = Stopwatch.GetTimestamp();
+        await env.Store.DeliverAsync(new InboundMessage("labo@" + Domain, sampled.Select(i => $"u{i}@{Domain}").ToArray(), burst, DateTimeOffset.UtcNow));
+        var burstDeadline = Stopwatch.StartNew();
+        while (seen.Count < sampled.Length && burstDeadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(5);
+        }
+
+        var burstLast = seen.IsEmpty ? double.NaN : Stopwatch.GetElapsedTime(b0, seen.Values.Max()).TotalMilliseconds;
+
+        Report($"idle backend={backend} connections={connections} sessions={env.Server.ActiveSessions} " +
+               $"working_set_before={before.WorkingSetMiB:F0}MiB working_set_after={after.WorkingSetMiB:F0}MiB " +
+               $"gc_heap_before={before.HeapMiB:F0}MiB gc_heap_after={after.HeapMiB:F0}MiB " +
+               $"per_connection={(after.WorkingSetMiB - before.WorkingSetMiB) * 1024 / connections:F0}KiB_ws/{(after.HeapMiB - before.HeapMiB) * 1024 / connections:F0}KiB_heap " +
+               $"idle_cpu={idleCpu * 100:F0}%_of_one_core");
+        Report($"idle_exists_latency backend={backend} connections={connections} sampled={sampled.Length} seen={latencies.Count} missed={missed} " +
+               $"p50={P(0.5):F0}ms p90={P(0.9):F0}ms max={(latencies.Count == 0 ? double.NaN : latencies[^1]):F0}ms " +
+               $"burst_to_{sampled.Length}: seen={seen.Count} last={burstLast:F0}ms");
+
+        child.StandardInput.Close();
+        if (!child.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            child.Kill();
+        }
+
+        await readerTask;
+        return 0;
+    }
+
+    /// <summary>The child process: opens the IDLE sessions and prints when sampled ones see EXISTS.</summary>
+    public static async Task<int> IdleClientsAsync(Args arguments)
+    {
+        var port = arguments.GetInt("port", 0);
+        var connections = arguments.GetInt("connections", 5000);
+        var sample = arguments.GetInt("sample", 100);
+        var step = Math.Max(1, connections / sample);
+        var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        var clients = new RawImapClient[connections];
+        var output = new Lock();
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        var failures = 0;
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next) - 1) < connections)
+            {
+                try
+                {
+                    var client = await RawImapClient.ConnectAsync(endpoint);
+                    await client.CommandAsync($"LOGIN u{i} {Password}");
+                    await client.CommandAsync("SELECT INBOX");
+                    await client.StartIdleAsync();
+                    clients[i] = client;
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException)
+                {
+                    Interlocked.Increment(ref failures);
+                    lock (output)
+                    {
+                        Console.WriteLine($"connection {i} failed: {ex.GetType().Name}: {ex.Message}");
+                    }
+                }
+            }
+        })));
+
+        var watchers = new List<Task>();
+        for (var k = 0; k < sample; k++)
+        {
+            var i = k * step;
+            if (i >= connections || clients[i] is null)
+            {
+                continue;
+            }
+
+            var client = clients[i];
+            watchers.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        var line = await client.ReadLineAsync();
+                        if (line is null)
+                        {
+                            return;
+                        }
+
+                        if (line.EndsWith(" EXISTS", StringComparison.Ordinal))
+                        {
+                            var at = Stopwatch.GetTimestamp();
+                            lock (output)
+                            {
+                                Console.WriteLine($"exists {i} {at}");
+                            }
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    // The session ended.
+                }
+            }));
+        }
+
+        lock (output)
+        {
+            Console.WriteLine($"ready connections={connections - failures} failed={failures} opened_in={clock.Elapsed.TotalSeconds:F1}s");
+        }
+
+        // The parent closes our standard input when it is done.
+        await Console.In.ReadToEndAsync();
+        foreach (var client in clients)
+        {
+            client?.Dispose();
+        }
+
+        return 0;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private static (double WorkingSetMiB, double HeapMiB) Memory()
+    {
+        var heap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
+        using var process = Process.GetCurrentProcess();
+        return (process.WorkingSet64 / 1048576.0, heap);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    public static void Report(string line) => Console.WriteLine(line);
+}
+
+/// <summary>A store, an IMAP server on an ephemeral loopback port with implicit TLS, and the temporary folder they live in.</summary>
+internal sealed class BenchEnvironment : IAsyncDisposable
+{
+    private readonly DirectoryInfo work;
+
+    private BenchEnvironment(DirectoryInfo work, IMailStore store, ImapServer server)
+    {
+        this.work = work;
+        Store = store;
+        Server = server;
+    }
+
+    public IMailStore Store { get; }
+
+    public ImapServer Server { get; }
+
+    public static async Task<BenchEnvironment> StartAsync(string backend)
+    {
+        var work = Directory.CreateTempSubdirectory("openmss-bench-imap-");
+        var options = backend == "postgres"
+            ? new StorageOptions { Provider = "postgres", ConnectionString = await CreatePostgresDatabaseAsync(), EncryptionKeyFile = Path.Combine(work.FullName, "message.key") }
+            : new StorageOptions { Provider = "sqlite", ConnectionString = Path.Combine(work.FullName, "bench.db"), EncryptionKeyFile = Path.Combine(work.FullName, "message.key") };
+        var store = await MailStoreFactory.OpenAsync(options);
+        using var ca = CertificateAuthority.Create("Bench Trust Authority");
+        var certificate = ca.IssueOperatorCertificate("Médecins", ["medecin.mssante.fr"]);
+        var server = new ImapServer(
+            new ImapServerOptions
+            {
+                Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+                TlsMode = ImapTlsMode.Implicit,
+                ServerCertificate = certificate.Certificate,
+                HostName = "imap.medecin.mssante.fr",
+                AllowPasswordAuthentication = true,
+                MaxSessions = 20_000,
+            },
+            store,
+            new BenchAuthenticator(),
+            new StoreAuditSink(store));
+        await server.StartAsync();
+        return new BenchEnvironment(work, store, server);
+    }
+
+    private static async Task<string> CreatePostgresDatabaseAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("OPENMSS_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("OPENMSS_TEST_POSTGRES is not set (bench/run-imap.sh starts a PostgreSQL and sets it).");
+        var name = "openmss_bench_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var connection = new Npgsql.NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Store.DisposeAsync();
+        work.Delete(recursive: true);
+    }
+}
+
+/// <summary>Every user <c>name</c> with the bench password owns <c>name@medecin.mssante.fr</c>.</summary>
+internal sealed class BenchAuthenticator : IImapAuthenticator
+{
+    public ValueTask<ImapAuthenticationResult> AuthenticatePasswordAsync(string user, string password, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(password == "bench" && authorizationId is null
+            ? ImapAuthenticationResult.Success(new ImapPrincipal(user, user + "@medecin.mssante.fr"))
+            : ImapAuthenticationResult.Failure("bad credentials"));
+
+    public ValueTask<ImapAuthenticationResult> AuthenticateTokenAsync(string token, string? user, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(ImapAuthenticationResult.Failure("no tokens here"));
+
+    public ValueTask<bool> IsStillAuthorizedAsync(ImapPrincipal principal, CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+}
+
+/// <summary>
+/// Realistic 4–10 KiB messages between health professionals: varied senders and subjects, a French
+/// text/plain body in quoted-printable, every fourth one multipart with a small PDF-like attachment.
+/// One message in 25,000 carries the search needle in its body.
+/// </summary>
+internal sealed class MessageGenerator(int seed)
+{
+    private static readonly string[] Senders = ["Laboratoire Bioclinic <labo@bioclinic.mssante.fr>", "Dr Claire Martin <claire.martin@medecin.mssante.fr>",
+        "Pharmacie Centrale <pharmacie.centrale@pharmacien.mssante.fr>", "CH de Lyon - Radiologie <radiologie@chu-lyon.mssante.fr>",
+        "Dr Paul Durand <paul.durand@medecin.mssante.fr>", "Cabinet infirmier <idel.nord@infirmier.mssante.fr>"];
+
+    private static readonly string[] Subjects = ["Compte rendu de consultation", "Résultats d'analyses biologiques", "Ordonnance renouvelée",
+        "Lettre de liaison - sortie d'hospitalisation", "Demande d'avis spécialisé", "Compte rendu d'imagerie", "Suivi post-opératoire"];
+
+    private static readonly string[] Words = ("le patient présente une amélioration clinique nette depuis la dernière consultation avec une tension artérielle " +
+        "stabilisée et une glycémie à jeun dans les valeurs cibles nous proposons de poursuivre le traitement actuel et de réévaluer " +
+        "dans trois mois les examens biologiques montrent une fonction rénale conservée sans anomalie du bilan hépatique l'imagerie " +
+        "ne retrouve pas de lésion évolutive merci de votre confiance bien confraternellement antécédents allergie pénicilline " +
+        "posologie comprimé matin soir pendant sept jours surveillance kinésithérapie rééducation douleur échelle numérique").Split(' ');
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<long> needleUids = [];
+
+    public IEnumerable<long> NeedleUids => needleUids.Order();
+
+    public bool IsNeedle(int index) => index % 25_000 == 12_345;
+
+    public void NoteNeedleUid(long uid) => needleUids.Add(uid);
+
+    public byte[] Create(int index)
+    {
+        var random = new Random(seed * 1_000_003 + index);
+        var target = random.Next(4 * 1024, 10 * 1024);
+        var date = new DateTimeOffset(2025, 1, 1, 8, 0, 0, TimeSpan.FromHours(1)).AddMinutes(index * 7);
+        var multipart = index % 4 == 0;
+        var sb = new StringBuilder(target + 512);
+        sb.Append("Return-Path: <bounce@mssante.fr>\r\n");
+        sb.Append("Received: from mx.bioclinic.mssante.fr (mx.bioclinic.mssante.fr [192.0.2.10]) by mx.medecin.mssante.fr with ESMTPS id ")
+          .Append(index).Append("; ").Append(date.ToString("ddd, dd MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture).Remove(29, 1)).Append("\r\n");
+        sb.Append("Date: ").Append(date.ToString("ddd, dd MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture).Remove(29, 1)).Append("\r\n");
+        sb.Append("From: ").Append(Senders[random.Next(Senders.Length)]).Append("\r\n");
+        sb.Append("To: Dr Bench <bench@medecin.mssante.fr>\r\n");
+        if (random.Next(3) == 0)
+        {
+            sb.Append("Cc: Secrétariat <secretariat@medecin.mssante.fr>\r\n");
+        }
+
+        sb.Append("Subject: =?utf-8?q?").Append(QEncode(Subjects[random.Next(Subjects.Length)] + " n°" + index)).Append("?=\r\n");
+        sb.Append("Message-ID: <").Append(index).Append('.').Append(random.Next()).Append("@mssante.fr>\r\n");
+        sb.Append("MIME-Version: 1.0\r\n");
+        var body = new StringBuilder();
+        body.Append("Cher confrère,\r\n\r\n");
+        var bodyTarget = multipart ? target - 2200 : target - 700;
+        var line = new StringBuilder();
+        while (body.Length < bodyTarget)
+        {
+            line.Append(Words[random.Next(Words.Length)]).Append(' ');
+            if (line.Length > 66)
+            {
+                body.Append(line.ToString().TrimEnd()).Append("\r\n");
+                line.Clear();
+            }
+        }
+
+        if (IsNeedle(index))
+        {
+            body.Append("Douleur ").Append(Benchmarks.Needle).Append(" persistante.\r\n");
+        }
+
+        body.Append("\r\nBien confraternellement,\r\n");
+        var text = QuotedPrintable(body.ToString());
+        if (multipart)
+        {
+            sb.Append("Content-Type: multipart/mixed; boundary=\"b").Append(index).Append("\"\r\n\r\n");
+            sb.Append("--b").Append(index).Append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+            sb.Append(text).Append("\r\n--b").Append(index).Append("\r\nContent-Type: application/pdf; name=\"cr.pdf\"\r\n")
+              .Append("Content-Disposition: attachment; filename=\"cr.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+            var pdf = new byte[1500];
+            random.NextBytes(pdf);
+            var b64 = Convert.ToBase64String(pdf);
+            for (var i = 0; i < b64.Length; i += 76)
+            {
+                sb.Append(b64, i, Math.Min(76, b64.Length - i)).Append("\r\n");
+            }
+
+            sb.Append("--b").Append(index).Append("--\r\n");
+        }
+        else
+        {
+            sb.Append("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n").Append(text);
+        }
+
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    private static string QEncode(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            sb.Append(b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9'
+                ? ((char)b).ToString() : b == ' ' ? "_" : "=" + b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string QuotedPrintable(string text)
+    {
+        var sb = new StringBuilder(text.Length + text.Length / 8);
+        foreach (var line in text.Split("\r\n"))
+        {
+            var width = 0;
+            foreach (var b in Encoding.UTF8.GetBytes(line))
+            {
+                var piece = b is >= 33 and <= 126 && b != '=' || b == ' ' ? ((char)b).ToString() : "=" + b.ToString("X2", CultureInfo.InvariantCulture);
+                if (width + piece.Length > 75)
+                {
+                    sb.Append("=\r\n");
+                    width = 0;
+                }
+
+                sb.Append(piece);
+                width += piece.Length;
+            }
+
+            sb.Append("\r\n");
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>The tagged reply of a command and what came before it.</summary>
+internal sealed record Reply(string Tagged, int UntaggedCount, List<string> Untagged);
+
+/// <summary>
+/// A minimal IMAP client over implicit TLS: sends a tagged command and reads lines until the tagged
+/// reply, skipping literals by their announced size (no parsing of the responses beyond that).
+/// </summary>
+internal sealed class RawImapClient : IDisposable
+{
+    private readonly TcpClient tcp;
+    private readonly SslStream stream;
+    private readonly byte[] buffer = new byte[64 * 1024];
+    private int start;
+    private int end;
+    private int tag;
+
+    private RawImapClient(TcpClient tcp, SslStream stream)
+    {
+        this.tcp = tcp;
+        this.stream = stream;
+    }
+
+    public long BytesReceived { get; set; }
+
+    public static async Task<RawImapClient> ConnectAsync(IPEndPoint endpoint)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(endpoint);
+        var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "imap.medecin.mssante.fr",
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            // The bench CA is made on the fly; the chain is checked by the Trust and IMAP tests.
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        var client = new RawImapClient(tcp, ssl);
+        var greeting = await client.ReadLineAsync();
+        if (greeting is null || !greeting.StartsWith("* OK", StringComparison.Ordinal))
+        {
+            throw new IOException("unexpected greeting: " + greeting);
+        }
+
+        return client;
+    }
+
+    public async Task<Reply> CommandAsync(string command, bool keepUntagged = true)
+    {
+        var t = "a" + (++tag).ToString(CultureInfo.InvariantCulture);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(t + " " + command + "\r\n"));
+        await stream.FlushAsync();
+        var untagged = new List<string>();
+        var count = 0;
+        while (true)
+        {
+            var line = await ReadLineAsync() ?? throw new IOException("connection closed during " + command);
+            if (line.StartsWith(t + " ", StringComparison.Ordinal))
+            {
+                if (!line.AsSpan(t.Length + 1).StartsWith("OK", StringComparison.Ordinal))
+                {
+                    throw new IOException($"{command}: {line}");
+                }
+
+                return new Reply(line, count, untagged);
+            }
+
+            if (line.StartsWith('*'))
+            {
+                count++;
+                if (keepUntagged)
+                {
+                    untagged.Add(line);
+                }
+            }
+        }
+    }
+
+    public async Task StartIdleAsync()
+    {
+        var t = "a" + (++tag).ToString(CultureInfo.InvariantCulture);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(t + " IDLE\r\n"));
+        await stream.FlushAsync();
+        while (true)
+        {
+            var line = await ReadLineAsync() ?? throw new IOException("connection closed during IDLE");
+            if (line.StartsWith('+'))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One response line; a literal announced at its end is skipped and the line continues after it.</summary>
+    public async Task<string?> ReadLineAsync()
+    {
+        var text = new StringBuilder();
+        while (true)
+        {
+            var lf = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+            if (lf < 0)
+            {
+                if (!await FillAsync())
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            var length = lf - start;
+            var lineLength = length > 0 && buffer[lf - 1] == '\r' ? length - 1 : length;
+            var piece = Encoding.UTF8.GetString(buffer, start, lineLength);
+            start = lf + 1;
+            text.Append(piece);
+            if (piece.EndsWith('}') && piece.LastIndexOf('{') is var open and >= 0
+                && long.TryParse(piece.AsSpan(open + 1, piece.Length - open - 2).TrimEnd('+'), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            {
+                await SkipAsync(size);
+                continue;
+            }
+
+            return text.ToString();
+        }
+    }
+
+    private async Task SkipAsync(long size)
+    {
+        while (size > 0)
+        {
+            if (start == end && !await FillAsync())
+            {
+                throw new IOException("connection closed inside a literal");
+            }
+
+            var take = (int)Math.Min(size, end - start);
+            start += take;
+            size -= take;
+        }
+    }
+
+    private async Task<bool> FillAsync()
+    {
+        if (start > 0)
+        {
+            Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+
+        if (end == buffer.Length)
+        {
+            throw new IOException("response line longer than the client's buffer");
+        }
+
+        var read = await stream.ReadAsync(buffer.AsMemory(end));
+        if (read == 0)
+        {
+            return false;
+        }
+
+        BytesReceived += read;
+        end += read;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        stream.Dispose();
+        tcp.Dispose();
+    }
+}
+
+internal sealed record Args(string Command, Dictionary<string, string> Options)
+{
+    public static Args Parse(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            options[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Args(args.Length > 0 ? args[0] : "", options);
+    }
+
+    public string Get(string name, string fallback) => Options.TryGetValue(name, out var v) ? v : fallback;
+
+    public int GetInt(string name, int fallback) => Options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

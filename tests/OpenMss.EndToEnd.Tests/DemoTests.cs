@@ -84,17 +84,7 @@ public sealed class DemoTests
     }
 
     private static HttpClient TrustingAnchor(System.Security.Cryptography.X509Certificates.X509Certificate2 anchor) =>
-        new(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(anchor);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(certificate);
-            },
-        });
+        new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => DemoTestBase.ChainsTo(anchor, certificate) });
 
     [Fact]
     public async Task The_demo_command_runs_until_stopped_by_a_signal_and_then_exits_cleanly()

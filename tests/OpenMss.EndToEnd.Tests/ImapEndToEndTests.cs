@@ -12,32 +12,16 @@ using MessageFlags = MailKit.MessageFlags;
 namespace OpenMss.EndToEnd.Tests;
 
 /// <summary>The pharmacy team shares the pharmacy's organisational mailbox over IMAP, in the demo.</summary>
-public sealed class ImapEndToEndTests : IAsyncLifetime
+public sealed class ImapEndToEndTests : DemoTestBase
 {
     private const string Org = "pharmacie.centrale@pharmacien.mssante.fr";
-    private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("openmss-imap-");
-    private DemoTrustSpace _demo = null!;
-    private JsonElement _contract;
-
-    public async Task InitializeAsync()
-    {
-        _demo = await DemoTrustSpace.StartAsync(_dir.FullName, NullLoggerFactory.Instance);
-        _contract = JsonDocument.Parse(await File.ReadAllTextAsync(_demo.DemoJsonPath)).RootElement.Clone();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _demo.DisposeAsync();
-        _dir.Delete(recursive: true);
-    }
-
     [Fact]
     public async Task Two_members_read_and_flag_the_same_message_and_a_non_member_is_refused()
     {
         // A doctor writes to the pharmacy.
-        await _demo.Operators[1].Submitter.SubmitAsync("jean.dupont@medecin.mssante.fr", [new OutboundRecipient(Org)],
+        await Demo.Operators[1].Submitter.SubmitAsync("jean.dupont@medecin.mssante.fr", [new OutboundRecipient(Org)],
             TwoOperators.Message("jean.dupont@medecin.mssante.fr", Org, subject: "Ordonnance de Mme X"));
-        await TwoOperators.WaitForInboxAsync(_demo.Operators[0].Store, Org);
+        await TwoOperators.WaitForInboxAsync(Demo.Operators[0].Store, Org);
 
         using var technician = await LoginAsync(Account("technician"), Org);
         using var pharmacist = await LoginAsync(Account("pharmacist"), Org);
@@ -59,7 +43,7 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(Account("doctor"), Org, operatorIndex: 0));
 
         // The audit trail names who read the shared mailbox, never the subject.
-        var audit = await _demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
+        var audit = await Demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
         Assert.Contains(audit, e => e.Actor == Account("technician").GetProperty("idNatPs").GetString() && e.Action == "auth" && e.Result == "ok");
         Assert.Contains(audit, e => e.Actor == Account("doctor").GetProperty("idNatPs").GetString() && e.Result == "denied");
         Assert.Contains(audit, e => e.Actor == Account("technician").GetProperty("idNatPs").GetString() && e.Action == "imap.read");
@@ -74,7 +58,7 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         using var own = await LoginAsync(pharmacist, null);
         Assert.Contains(own.GetFolders(own.PersonalNamespaces[0]), f => f.Attributes.HasFlag(FolderAttributes.Sent));
 
-        var colleague = _contract.GetProperty("accounts").EnumerateArray()
+        var colleague = Contract.GetProperty("accounts").EnumerateArray()
             .Where(a => a.GetProperty("role").GetString() == "pharmacist").Skip(1).First();
         var otherAddress = colleague.GetProperty("mailboxes")[0].GetProperty("address").GetString()!;
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(pharmacist, otherAddress));
@@ -87,7 +71,7 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         using var client = await LoginAsync(technician, Org);
         await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
 
-        var config = _contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
+        var config = Contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
         var removed = await Cli.RunAsync("mailbox", "members", "remove", "--config", config, Org, "--member", technician.GetProperty("idNatPs").GetString()!);
         Assert.True(removed.ExitCode == 0, removed.Err);
 
@@ -98,24 +82,13 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(technician, Org));
     }
 
-    private JsonElement Account(string role) =>
-        _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
-
     private async Task<ImapClient> LoginAsync(JsonElement account, string? authorizationId, int operatorIndex = 0)
     {
-        var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_contract.GetProperty("trustAnchor").GetString()!));
         var client = new ImapClient
         {
-            ServerCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(anchor);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(new X509Certificate2(certificate));
-            },
+            ServerCertificateValidationCallback = TrustAnchorValidation(),
         };
-        var endpoint = IPEndPoint.Parse(_contract.GetProperty("operators")[operatorIndex].GetProperty("imap").GetString()!);
+        var endpoint = IPEndPoint.Parse(Contract.GetProperty("operators")[operatorIndex].GetProperty("imap").GetString()!);
         try
         {
             await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.StartTls);

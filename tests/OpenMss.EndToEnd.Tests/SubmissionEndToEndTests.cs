@@ -17,26 +17,10 @@ namespace OpenMss.EndToEnd.Tests;
 /// pharmacy's software would: password or access token from the identity provider, as
 /// themself or on behalf of the pharmacy's shared mailbox.
 /// </summary>
-public sealed class SubmissionEndToEndTests : IAsyncLifetime
+public sealed class SubmissionEndToEndTests : DemoTestBase
 {
     private const string Org = "pharmacie.centrale@pharmacien.mssante.fr";
     private const string Doctor = "jean.dupont@medecin.mssante.fr";
-    private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("openmss-submit-");
-    private DemoTrustSpace _demo = null!;
-    private JsonElement _contract;
-
-    public async Task InitializeAsync()
-    {
-        _demo = await DemoTrustSpace.StartAsync(_dir.FullName, NullLoggerFactory.Instance);
-        _contract = JsonDocument.Parse(await File.ReadAllTextAsync(_demo.DemoJsonPath)).RootElement.Clone();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _demo.DisposeAsync();
-        _dir.Delete(recursive: true);
-    }
-
     [Fact]
     public async Task A_technician_sends_on_behalf_of_the_pharmacy_and_the_doctor_sees_who_wrote()
     {
@@ -54,12 +38,12 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
         await client.SendAsync(message);
         await client.DisconnectAsync(true);
 
-        var doctorStore = _demo.Operators[1].Store;
+        var doctorStore = Demo.Operators[1].Store;
         var received = MimeMessage.Load(new MemoryStream((await TwoOperators.WaitForInboxAsync(doctorStore, Doctor))[0]));
         Assert.Equal(Org, ((MailboxAddress)received.From[0]).Address);
         Assert.Equal("lea.petit@pharmacien.mssante.fr", received.Sender?.Address);
 
-        var pharmacy = _demo.Operators[0].Store;
+        var pharmacy = Demo.Operators[0].Store;
         var org = await pharmacy.FindMailboxAsync(Org);
         var sent = await pharmacy.FindFolderAsync(org!.Id, "Sent");
         Assert.Single(await pharmacy.ListMessagesAsync(sent!.Id));
@@ -84,7 +68,7 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
             await client.SendAsync(message);
         }
 
-        await TwoOperators.WaitForInboxAsync(_demo.Operators[1].Store, Doctor);
+        await TwoOperators.WaitForInboxAsync(Demo.Operators[1].Store, Doctor);
 
         // The doctor's credentials are good, but the pharmacy's mailbox is not his.
         var doctor = Account("doctor");
@@ -118,7 +102,7 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
     public async Task A_technician_removed_from_the_pharmacy_mailbox_can_no_longer_use_it()
     {
         var technician = Account("technician");
-        var config = _contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
+        var config = Contract.GetProperty("operators")[0].GetProperty("config").GetString()!;
         var listed = await Cli.RunAsync("mailbox", "members", "list", "--config", config, Org);
         Assert.Contains(technician.GetProperty("idNatPs").GetString()!, listed.Out, StringComparison.Ordinal);
 
@@ -131,14 +115,14 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
             {
                 AuthorizationId = Org,
             }));
-        var audit = await _demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
+        var audit = await Demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Mailbox: Org));
         Assert.Contains(audit, e => e.Action == "member.remove");
     }
 
     [Fact]
     public async Task A_mail_client_configures_itself_from_an_address()
     {
-        var web = new Uri(_contract.GetProperty("operators")[0].GetProperty("web").GetString()!);
+        var web = new Uri(Contract.GetProperty("operators")[0].GetProperty("web").GetString()!);
         using var http = new HttpClient { BaseAddress = web };
         var xml = System.Xml.Linq.XDocument.Parse(await http.GetStringAsync("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=claire.martin@pharmacien.mssante.fr"));
         var smtp = xml.Descendants("outgoingServer").Select(e => (Port: int.Parse(e.Element("port")!.Value), Socket: e.Element("socketType")!.Value)).ToList();
@@ -151,25 +135,11 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
         Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
     }
 
-    private JsonElement Account(string role) =>
-        _contract.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("role").GetString() == role);
-
-    private IPEndPoint Endpoint(string key) =>
-        IPEndPoint.Parse(_contract.GetProperty("operators")[0].GetProperty(key).GetString()!);
-
     private async Task<SmtpClient> ConnectAsync()
     {
-        var anchor = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_contract.GetProperty("trustAnchor").GetString()!));
         var client = new SmtpClient
         {
-            ServerCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(anchor);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(new X509Certificate2(certificate));
-            },
+            ServerCertificateValidationCallback = TrustAnchorValidation(),
         };
         var endpoint = Endpoint("submissionTls");
         await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.SslOnConnect);
@@ -182,13 +152,13 @@ public sealed class SubmissionEndToEndTests : IAsyncLifetime
         var form = new Dictionary<string, string>
         {
             ["grant_type"] = "password",
-            ["client_id"] = _contract.GetProperty("identity").GetProperty("mailClientId").GetString()!,
+            ["client_id"] = Contract.GetProperty("identity").GetProperty("mailClientId").GetString()!,
             ["username"] = account.GetProperty("login").GetString()!,
             ["password"] = account.GetProperty("password").GetString()!,
             ["otp"] = OneTimeCodes.Compute(account.GetProperty("totpSecret").GetString()!, DateTimeOffset.UtcNow),
             ["scope"] = "openid mail",
         };
-        var response = await http.PostAsync(new Uri(new Uri(_contract.GetProperty("identity").GetProperty("issuer").GetString()!), "connect/token"), new FormUrlEncodedContent(form));
+        var response = await http.PostAsync(new Uri(new Uri(Contract.GetProperty("identity").GetProperty("issuer").GetString()!), "connect/token"), new FormUrlEncodedContent(form));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.IsSuccessStatusCode, body.ToString());
         return body.GetProperty("access_token").GetString()!;

@@ -55,6 +55,19 @@ if (options.Database is not null)
         await ExtractionImporter.ImportFileAsync(existing, path);
     }
 
+    if (options.Query is not null)
+    {
+        // One name search, repeated (development aid: the cost of one slow query).
+        for (var i = 0; i < 10; i++)
+        {
+            var one = Stopwatch.StartNew();
+            var found = await existing.SearchAsync(new DirectorySearch { Name = options.Query });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Query}: {one.Elapsed.TotalMilliseconds:F2} ms, {found.Total} found"));
+        }
+
+        return 0;
+    }
+
     await SearchAsync(existing, path, options);
     return 0;
 }
@@ -208,7 +221,7 @@ static async Task ExecuteAsync(string connectionString, string sql)
     await command.ExecuteNonQueryAsync();
 }
 
-internal sealed record Options(string Backend, int Lines, int Searches, string? File, string? Database = null, bool Verbose = false)
+internal sealed record Options(string Backend, int Lines, int Searches, string? File, string? Database = null, bool Verbose = false, string? Query = null)
 {
     public static Options Parse(string[] args)
     {
@@ -218,6 +231,7 @@ internal sealed record Options(string Backend, int Lines, int Searches, string? 
         string? file = null;
         string? database = null;
         var verbose = false;
+        string? query = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -228,10 +242,11 @@ internal sealed record Options(string Backend, int Lines, int Searches, string? 
                 case "--file": file = args[i + 1]; break;
                 case "--db": database = args[i + 1]; break;
                 case "--verbose": verbose = args[i + 1] == "true"; break;
+                case "--query": query = args[i + 1]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
 
-        return new Options(backend, lines, searches, file, database, verbose);
+        return new Options(backend, lines, searches, file, database, verbose, query);
     }
 }

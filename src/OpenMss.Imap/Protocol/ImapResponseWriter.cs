@@ -60,18 +60,23 @@ public sealed class ImapResponseWriter
     {
         if (value.Length <= 1024 && value.All(c => c >= 0x20 && c < 0x7f))
         {
-            Raw("\"");
+            // Written straight into the buffer: ENVELOPE of 1:* writes millions of these characters.
+            var span = buffer.GetSpan((value.Length * 2) + 2);
+            var n = 0;
+            span[n++] = (byte)'"';
             foreach (var c in value)
             {
                 if (c is '"' or '\\')
                 {
-                    Raw("\\");
+                    span[n++] = (byte)'\\';
                 }
 
-                Raw(c.ToString());
+                span[n++] = (byte)c;
             }
 
-            return Raw("\"");
+            span[n++] = (byte)'"';
+            buffer.Advance(n);
+            return this;
         }
 
         return Literal(Encoding.UTF8.GetBytes(value));
@@ -109,14 +114,15 @@ public sealed class ImapResponseWriter
     public ImapResponseWriter Envelope(MessageEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        var from = envelope.From;
+        // From is parsed once: it usually stands for Sender and Reply-To too (RFC 3501 §7.4.2).
+        var from = ParseAddresses(envelope.From);
         this.Raw("(").NString(envelope.Date).Space().NString(envelope.Subject).Space();
         Addresses(from).Space();
-        Addresses(envelope.Sender ?? from).Space();
-        Addresses(envelope.ReplyTo ?? from).Space();
-        Addresses(envelope.To).Space();
-        Addresses(envelope.Cc).Space();
-        Addresses(envelope.Bcc).Space();
+        Addresses(envelope.Sender is null ? from : ParseAddresses(envelope.Sender)).Space();
+        Addresses(envelope.ReplyTo is null ? from : ParseAddresses(envelope.ReplyTo)).Space();
+        Addresses(ParseAddresses(envelope.To)).Space();
+        Addresses(ParseAddresses(envelope.Cc)).Space();
+        Addresses(ParseAddresses(envelope.Bcc)).Space();
         NString(envelope.InReplyTo).Space().NString(envelope.MessageId);
         return Raw(")");
     }
@@ -130,9 +136,12 @@ public sealed class ImapResponseWriter
             H(HeaderId.To), H(HeaderId.Cc), H(HeaderId.Bcc), H(HeaderId.InReplyTo), H(HeaderId.MessageId)));
     }
 
-    private ImapResponseWriter Addresses(string? header)
+    private static InternetAddressList? ParseAddresses(string? header) =>
+        !string.IsNullOrWhiteSpace(header) && InternetAddressList.TryParse(header, out var list) && list.Count > 0 ? list : null;
+
+    private ImapResponseWriter Addresses(InternetAddressList? list)
     {
-        if (string.IsNullOrWhiteSpace(header) || !InternetAddressList.TryParse(header, out var list) || list.Count == 0)
+        if (list is null)
         {
             return Raw("NIL");
         }

@@ -93,7 +93,11 @@ internal sealed partial class PostgresDirectoryStore : SqlDirectoryStore
         await using var connection = await bulkDataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync($"VACUUM (ANALYZE) {Terms}", null, cancellationToken);
         await connection.ExecuteAsync($"VACUUM (ANALYZE) {Mailboxes}", null, cancellationToken);
+        await connection.ExecuteAsync($"VACUUM (ANALYZE) {TermStats}", null, cancellationToken);
     }
+
+    // OFFSET keeps an EXISTS subquery a correlated subplan (it is not pulled up into a semi-join).
+    protected override string ProbeFence => " OFFSET 0";
 
     // PostgreSQL's planner has real statistics (histograms, most common values): it chooses by itself.
     protected override string NoIndex(string column) => column;
@@ -125,7 +129,7 @@ internal sealed partial class PostgresDirectoryStore : SqlDirectoryStore
 
     protected override async Task CreateStagingTablesAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Mailboxes, Terms })
+        foreach (var table in ReplacedTables)
         {
             await connection.ExecuteAsync(
                 $"DROP TABLE IF EXISTS {table}_next; CREATE TABLE {table}_next (LIKE {table} INCLUDING DEFAULTS)",

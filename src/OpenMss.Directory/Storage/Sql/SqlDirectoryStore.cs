@@ -21,6 +21,11 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
     protected const string Terms = "dir_terms";
     protected const string NextMailboxes = "dir_mailboxes_next";
     protected const string NextTerms = "dir_terms_next";
+    protected const string TermStats = "dir_term_stats";
+    protected const string NextTermStats = "dir_term_stats_next";
+
+    /// <summary>The tables an import rebuilds and swaps in.</summary>
+    protected static readonly string[] ReplacedTables = [Mailboxes, Terms, TermStats];
 
     private static readonly string SelectEntries = $"SELECT {EntryRow.SelectList} FROM {Mailboxes} m";
 
@@ -125,10 +130,15 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             $"(SELECT st_key FROM {NextMailboxes} WHERE profession_code = '21' AND st_key IS NOT NULL)",
             transaction, cancellationToken);
 
+        // Word frequencies, for the searches' choice of the word that drives them.
+        await connection.ExecuteAsync(
+            $"INSERT INTO {NextTermStats} (term, field, n) SELECT term, field, COUNT(*) FROM {NextTerms} GROUP BY term, field",
+            transaction, cancellationToken);
+
         // Index names are global to the schema: the staging indexes get a fresh generation suffix, and the
         // live ones disappear with their table at the swap.
         var generation = "_g" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        foreach (var table in new[] { Mailboxes, Terms })
+        foreach (var table in ReplacedTables)
         {
             foreach (var definition in await IndexDefinitionsAsync(connection, transaction, table, cancellationToken))
             {
@@ -147,14 +157,17 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             transaction, cancellationToken);
 
         cancellationToken.ThrowIfCancellationRequested();
-        await connection.ExecuteAsync($"DROP TABLE {Mailboxes}", transaction, cancellationToken);
-        await connection.ExecuteAsync($"DROP TABLE {Terms}", transaction, cancellationToken);
-        await connection.ExecuteAsync($"ALTER TABLE {NextMailboxes} RENAME TO {Mailboxes}", transaction, cancellationToken);
-        await connection.ExecuteAsync($"ALTER TABLE {NextTerms} RENAME TO {Terms}", transaction, cancellationToken);
+        foreach (var table in ReplacedTables)
+        {
+            await connection.ExecuteAsync($"DROP TABLE {table}", transaction, cancellationToken);
+            await connection.ExecuteAsync($"ALTER TABLE {table}_next RENAME TO {table}", transaction, cancellationToken);
+        }
 
         // After the rename: SQLite keys its statistics by table name.
-        await AnalyzeAsync(connection, transaction, Mailboxes, cancellationToken);
-        await AnalyzeAsync(connection, transaction, Terms, cancellationToken);
+        foreach (var table in ReplacedTables)
+        {
+            await AnalyzeAsync(connection, transaction, table, cancellationToken);
+        }
 
         var summary = new ReplaceSummary(loaded, added, updated, removed, loaded - added - updated, superseded);
         await InsertAuditAsync(connection, transaction, new DirectoryAuditEvent(now, "import", null, "import", null,
@@ -566,9 +579,9 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
 
             var (field, haystack) = s.NameScope switch
             {
-                NameScope.Professional => ($"t.field = {EntryRow.ProfessionalField}", "(' ' || COALESCE(m.pp_words, ''))"),
-                NameScope.Structure => ($"t.field = {EntryRow.StructureField}", "(' ' || COALESCE(m.st_words, ''))"),
-                _ => ($"t.field <= {EntryRow.StructureField}", "(' ' || COALESCE(m.pp_words, '') || ' ' || COALESCE(m.st_words, ''))"),
+                NameScope.Professional => ($"field = {EntryRow.ProfessionalField}", "(' ' || COALESCE(m.pp_words, ''))"),
+                NameScope.Structure => ($"field = {EntryRow.StructureField}", "(' ' || COALESCE(m.st_words, ''))"),
+                _ => ($"field <= {EntryRow.StructureField}", "(' ' || COALESCE(m.pp_words, '') || ' ' || COALESCE(m.st_words, ''))"),
             };
             words.AddRange(nameWords.Select(w => (w, field, haystack)));
         }
@@ -581,7 +594,7 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
                 return null;
             }
 
-            words.AddRange(townWords.Distinct(StringComparer.Ordinal).Select(w => (w, $"t.field = {EntryRow.TownField}", "(' ' || COALESCE(m.town_norm, ''))")));
+            words.AddRange(townWords.Distinct(StringComparer.Ordinal).Select(w => (w, $"field = {EntryRow.TownField}", "(' ' || COALESCE(m.town_norm, ''))")));
         }
 
         var from = $"{Mailboxes} m";
@@ -589,32 +602,46 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
         var checkedOnRows = words;
         if (words.Count > 0 && (driver is NameRank or PlaceRank))
         {
-            // Words drive the search through the terms index. Several selective words: the intersection of
-            // their mailbox sets (index-only scans); otherwise the rarest word's mailboxes, streamed.
-            var counts = new List<(string Word, string Field, string Haystack, long Count)>();
+            // Words drive the search through the terms index: the rarest word's mailboxes are streamed (by the
+            // word frequencies kept in the term statistics), and each other word is checked by point probes
+            // into the terms index, on the ids alone: no mailbox row is read for a candidate that fails, so a
+            // query whose every word is common ("SELARL PHARMACIE MARIE") stays cheap.
+            var counted = new List<(string Word, string Field, string Haystack, long Count, IReadOnlyList<string>? Terms)>();
             foreach (var word in words)
             {
-                counts.Add((word.Word, word.Field, word.Haystack,
-                    words.Count == 1 ? 0 : await CountTermsAsync(connection, word.Word, word.Field, cancellationToken)));
+                var (count, terms) = words.Count == 1 ? (0L, null) : await TermStatsAsync(connection, word.Word, word.Field, cancellationToken);
+                if (terms is { Count: 0 })
+                {
+                    return null; // no mailbox has a word starting so: nothing can match
+                }
+
+                counted.Add((word.Word, word.Field, word.Haystack, count, terms));
             }
 
-            counts.Sort((a, b) => a.Count != b.Count ? a.Count.CompareTo(b.Count) : b.Word.Length.CompareTo(a.Word.Length));
-            var selective = counts.Where(c => c.Count < TermCountBound).ToList();
-            if (selective.Count >= 2)
+            counted.Sort((a, b) => a.Count != b.Count ? a.Count.CompareTo(b.Count) : b.Word.Length.CompareTo(a.Word.Length));
+            var rarest = counted[0];
+            var ids = new StringBuilder(
+                $"SELECT t.mailbox_id FROM {Terms} t WHERE t.term >= {Add(rarest.Word)} AND t.term < {Add(SearchText.PrefixUpperBound(rarest.Word))} AND t.{rarest.Field}");
+            var onRows = new List<(string Word, string Field, string Haystack)>();
+            var probe = 0;
+            foreach (var other in counted.Skip(1))
             {
-                var sets = selective.Select(c =>
-                    $"SELECT t.mailbox_id FROM {Terms} t WHERE t.term >= {Add(c.Word)} AND t.term < {Add(SearchText.PrefixUpperBound(c.Word))} AND {c.Field}");
-                from = MailboxesOf(string.Join(" INTERSECT ", sets));
-                checkedOnRows = counts.Skip(selective.Count).Select(c => (c.Word, c.Field, c.Haystack)).ToList();
+                if (other.Terms is null)
+                {
+                    // A prefix of too many words to list: checked on the candidate rows instead.
+                    onRows.Add((other.Word, other.Field, other.Haystack));
+                    continue;
+                }
+
+                var alias = "p" + (++probe).ToString(CultureInfo.InvariantCulture);
+                var list = string.Join(", ", other.Terms.Select(Add));
+                ids.Append(CultureInfo.InvariantCulture,
+                    $" AND EXISTS (SELECT 1 FROM {Terms} {alias} WHERE {alias}.term IN ({list}) AND {alias}.mailbox_id = t.mailbox_id AND {alias}.{other.Field}{ProbeFence})");
             }
-            else
-            {
-                var rarest = counts[0];
-                from = MailboxesOf(
-                    $"SELECT t.mailbox_id FROM {Terms} t WHERE t.term >= {Add(rarest.Word)} AND t.term < {Add(SearchText.PrefixUpperBound(rarest.Word))} AND {rarest.Field}");
-                streaming = true;
-                checkedOnRows = counts.Skip(1).Select(c => (c.Word, c.Field, c.Haystack)).ToList();
-            }
+
+            from = MailboxesOf(ids.ToString());
+            streaming = true;
+            checkedOnRows = onRows;
         }
 
         foreach (var (word, _, haystack) in checkedOnRows)
@@ -667,14 +694,55 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
     /// <summary>A column expression the planner will not use an index for (SQLite: unary <c>+</c>).</summary>
     protected abstract string NoIndex(string column);
 
-    /// <summary>Counting term matches stops here: beyond, a word is too common to intersect cheaply.</summary>
-    private const int TermCountBound = 50_000;
+    /// <summary>
+    /// A word prefix that matches more distinct terms than this is checked on the candidate rows, not probed
+    /// (a probe is one index seek per term: beyond a few, reading the row costs less).
+    /// </summary>
+    private const int ProbeTermLimit = 8;
 
-    /// <summary>How many terms a word prefix matches, counted up to <see cref="TermCountBound"/> (an index-only range scan).</summary>
-    private static Task<long> CountTermsAsync(DbConnection connection, string word, string field, CancellationToken cancellationToken) =>
-        connection.ScalarLongAsync(
-            $"SELECT COUNT(*) FROM (SELECT 1 FROM {Terms} t WHERE t.term >= @a AND t.term < @b AND {field} LIMIT {TermCountBound}) c",
-            null, cancellationToken, ("a", word), ("b", SearchText.PrefixUpperBound(word)));
+    /// <summary>Summing a prefix's term counts stops after this many terms: beyond, the prefix is taken as too common to drive.</summary>
+    private const int StatsScanLimit = 2000;
+
+    /// <summary>
+    /// Appended to a probe subquery: PostgreSQL must keep it a per-candidate probe (a correlated subplan)
+    /// rather than turn it into a join that reads every mailbox of a common word.
+    /// </summary>
+    protected virtual string ProbeFence => string.Empty;
+
+    /// <summary>
+    /// How many mailboxes have a word starting with <paramref name="word"/> in the term field (an upper
+    /// bound: a mailbox with two such words counts twice), and those words (distinct), from the term
+    /// statistics. The words are null when there are more than <see cref="ProbeTermLimit"/>; the count is
+    /// <see cref="long.MaxValue"/> when the prefix has more than <see cref="StatsScanLimit"/> terms.
+    /// </summary>
+    private async Task<(long Count, IReadOnlyList<string>? Terms)> TermStatsAsync(DbConnection connection, string word, string field, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+            $"SELECT s.term, s.n FROM {TermStats} s WHERE s.term >= @a AND s.term < @b AND s.{field} LIMIT {StatsScanLimit + 1}")
+            .With("a", word).With("b", SearchText.PrefixUpperBound(word));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var terms = new List<string>();
+        long count = 0;
+        var rows = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows++;
+            var n = reader.GetInt64(1);
+            if (n <= 0)
+            {
+                continue;
+            }
+
+            count += n;
+            var term = reader.GetString(0);
+            if (terms.Count <= ProbeTermLimit && !terms.Contains(term, StringComparer.Ordinal))
+            {
+                terms.Add(term);
+            }
+        }
+
+        return (rows > StatsScanLimit ? long.MaxValue : count, terms.Count > ProbeTermLimit ? null : terms);
+    }
 
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
@@ -788,6 +856,8 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
         {
             await connection.ExecuteAsync($"DELETE FROM {Terms} WHERE term = @term AND mailbox_id = @id AND field = @field", transaction, cancellationToken,
                 ("term", word), ("id", id), ("field", field));
+            await connection.ExecuteAsync($"UPDATE {TermStats} SET n = n - 1 WHERE term = @term AND field = @field", transaction, cancellationToken,
+                ("term", word), ("field", field));
         }
 
         await connection.ExecuteAsync($"DELETE FROM {Mailboxes} WHERE id = @id", transaction, cancellationToken, ("id", id));
@@ -805,6 +875,9 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
         {
             await connection.ExecuteAsync($"INSERT INTO {table} (term, mailbox_id, field) VALUES (@term, @id, @field)", transaction, cancellationToken,
                 ("term", word), ("id", id), ("field", field));
+            await connection.ExecuteAsync(
+                $"INSERT INTO {TermStats} (term, field, n) VALUES (@term, @field, 1) ON CONFLICT (term, field) DO UPDATE SET n = {TermStats}.n + 1",
+                transaction, cancellationToken, ("term", word), ("field", field));
         }
     }
 

@@ -129,7 +129,7 @@ internal sealed partial class SqliteDirectoryStore : SqlDirectoryStore
 
     protected override async Task CreateStagingTablesAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Mailboxes, Terms })
+        foreach (var table in ReplacedTables)
         {
             await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}_next", transaction, cancellationToken);
             await using var command = connection.Command("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @name", transaction).With("name", table);

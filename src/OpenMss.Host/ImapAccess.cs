@@ -69,7 +69,7 @@ public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator crede
         if (!decision.IsAllowed)
         {
             await AuditAsync(check.IdNatPs!, mailbox, "auth", "denied", client, cancellationToken);
-            logger.LogInformation("IMAP login refused: {Reason}", decision.English);
+            logger.LogInformation("IMAP login refused: {Refusal}", decision.Refusal);
             return ImapAuthenticationResult.Failure(decision.English);
         }
 

@@ -609,7 +609,7 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             var counted = new List<(string Word, string Field, string Haystack, long Count, IReadOnlyList<string>? Terms)>();
             foreach (var word in words)
             {
-                var (count, terms) = words.Count == 1 ? (0L, null) : await TermStatsAsync(connection, word.Word, word.Field, cancellationToken);
+                var (count, terms) = await TermStatsAsync(connection, word.Word, word.Field, cancellationToken);
                 if (terms is { Count: 0 })
                 {
                     return null; // no mailbox has a word starting so: nothing can match
@@ -640,7 +640,9 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             }
 
             from = MailboxesOf(ids.ToString());
-            streaming = true;
+
+            // A prefix may match two words of one mailbox, which then comes twice; not when it is one word of one field.
+            streaming = rarest.Terms is not { Count: 1 } || !rarest.Field.StartsWith("field =", StringComparison.Ordinal);
             checkedOnRows = onRows;
         }
 

@@ -8,7 +8,7 @@ using OpenMss.Directory.Testing;
 // Directory benchmark (issue 3): imports a generated Extraction_Correspondance_MSSante file of the real
 // file's size on SQLite and PostgreSQL, reports time and peak memory, then times searches (p50/p99).
 // usage: dotnet run -c Release --project bench/OpenMss.Bench.Directory -- [--lines 540000] [--searches 2000]
-//        [--backend both|sqlite|postgres] [--file path]
+//        [--backend both|sqlite|postgres] [--file path] [--db connection-string [--verbose true] [--query "name words"]]
 // PostgreSQL: OPENMSS_TEST_POSTGRES names a server where a database may be created (bench/run.sh starts one).
 // Each backend runs in a process of its own, so that the peak working set is that import's.
 var options = Options.Parse(args);

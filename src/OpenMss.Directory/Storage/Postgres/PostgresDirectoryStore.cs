@@ -96,6 +96,12 @@ internal sealed partial class PostgresDirectoryStore : SqlDirectoryStore
         await connection.ExecuteAsync($"VACUUM (ANALYZE) {TermStats}", null, cancellationToken);
     }
 
+    // The expression of the GIN index dir_mailboxes_words (migration 0002), character for character.
+    protected override string? TaggedWordsExpression =>
+        "array_cat(array_cat(COALESCE(string_to_array('1' || replace(m.pp_words, ' ', ' 1'), ' '), '{}'::text[]), " +
+        "COALESCE(string_to_array('2' || replace(m.st_words, ' ', ' 2'), ' '), '{}'::text[])), " +
+        "COALESCE(string_to_array('3' || replace(m.town_norm, ' ', ' 3'), ' '), '{}'::text[]))";
+
     // OFFSET keeps an EXISTS subquery a correlated subplan (it is not pulled up into a semi-join).
     protected override string ProbeFence => " OFFSET 0";
 

@@ -132,7 +132,7 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
 
         // Word frequencies, for the searches' choice of the word that drives them.
         await connection.ExecuteAsync(
-            $"INSERT INTO {NextTermStats} (term, field, n) SELECT term, field, COUNT(*) FROM {NextTerms} GROUP BY term, field",
+            $"INSERT INTO {NextTermStats} (term, field, n) {TermStatsSelect(NextTerms)}",
             transaction, cancellationToken);
 
         // Index names are global to the schema: the staging indexes get a fresh generation suffix, and the
@@ -177,6 +177,9 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
         await AfterReplaceAsync(cancellationToken);
         return summary;
     }
+
+    /// <summary>The word frequencies (term, field, n) of a terms table.</summary>
+    protected virtual string TermStatsSelect(string terms) => $"SELECT term, field, COUNT(*) FROM {terms} GROUP BY term, field";
 
     /// <summary>Turns a live table's index definition into the same index on the staging table, under a new name.</summary>
     internal static string RetargetIndex(string definition, string table, string generation)
@@ -464,9 +467,11 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
 
     /// <summary>
     /// The FROM and WHERE clauses of a public search (liste rouge excluded), their parameters added to
-    /// <paramref name="parameters"/>; null when a filter can match nothing or no filter is given. A name
-    /// search is driven by its rarest word through the terms index (a range scan per word prefix); the
-    /// other words are checked on the candidate rows' word columns.
+    /// <paramref name="parameters"/>; null when a filter can match nothing or no filter is given. The words of
+    /// a name or town search are looked up in the term statistics (one round trip): on PostgreSQL, when each is
+    /// a short list of known words, the GIN index of tagged words intersects them; otherwise the rarest word
+    /// drives through the terms index (a range scan) and the others are checked by point probes into it (or,
+    /// for a prefix of many words, on the candidate rows' word columns).
     /// </summary>
     internal async Task<(string From, string Where, bool Streaming)?> BuildQueryAsync(DbConnection connection, DirectorySearch s, List<(string Name, object? Value)> parameters, CancellationToken cancellationToken)
     {
@@ -606,16 +611,36 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             // word frequencies kept in the term statistics), and each other word is checked by point probes
             // into the terms index, on the ids alone: no mailbox row is read for a candidate that fails, so a
             // query whose every word is common ("SELARL PHARMACIE MARIE") stays cheap.
-            var counted = new List<(string Word, string Field, string Haystack, long Count, IReadOnlyList<string>? Terms)>();
-            foreach (var word in words)
+            var stats = await TermStatsAsync(connection, words.Select(w => (w.Word, w.Field)).ToList(), cancellationToken);
+            var counted = new List<(string Word, string Field, string Haystack, long Count, IReadOnlyList<string>? Terms, int Rows)>();
+            for (var w = 0; w < words.Count; w++)
             {
-                var (count, terms) = await TermStatsAsync(connection, word.Word, word.Field, cancellationToken);
+                var (count, terms, rows, _) = stats[w];
                 if (terms is { Count: 0 })
                 {
                     return null; // no mailbox has a word starting so: nothing can match
                 }
 
-                counted.Add((word.Word, word.Field, word.Haystack, count, terms));
+                counted.Add((words[w].Word, words[w].Field, words[w].Haystack, count, terms, rows));
+            }
+
+            if (TaggedWordsExpression is { } tagged && words.Count >= 2 && stats.All(st => st.Tagged is not null))
+            {
+                // Every word is a short list of (field, word) pairs: the backend's inverted index of the tagged
+                // words intersects them at once, however common each word is.
+                var single = stats.Where(st => st.Tagged!.Count == 1).Select(st => st.Tagged![0]).Distinct(StringComparer.Ordinal).ToArray();
+                if (single.Length > 0)
+                {
+                    conditions.Add($"{tagged} @> {Add(single)}");
+                }
+
+                foreach (var st in stats.Where(st => st.Tagged!.Count > 1))
+                {
+                    conditions.Add($"{tagged} && {Add(st.Tagged!.ToArray())}");
+                }
+
+                conditions.Add("m.liste_rouge = 0");
+                return (from, string.Join(" AND ", conditions), false);
             }
 
             counted.Sort((a, b) => a.Count != b.Count ? a.Count.CompareTo(b.Count) : b.Word.Length.CompareTo(a.Word.Length));
@@ -642,7 +667,7 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
             from = MailboxesOf(ids.ToString());
 
             // A prefix may match two words of one mailbox, which then comes twice; not when it is one word of one field.
-            streaming = rarest.Terms is not { Count: 1 } || !rarest.Field.StartsWith("field =", StringComparison.Ordinal);
+            streaming = rarest.Rows != 1;
             checkedOnRows = onRows;
         }
 
@@ -712,38 +737,66 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
     protected virtual string ProbeFence => string.Empty;
 
     /// <summary>
-    /// How many mailboxes have a word starting with <paramref name="word"/> in the term field (an upper
-    /// bound: a mailbox with two such words counts twice), and those words (distinct), from the term
-    /// statistics. The words are null when there are more than <see cref="ProbeTermLimit"/>; the count is
-    /// <see cref="long.MaxValue"/> when the prefix has more than <see cref="StatsScanLimit"/> terms.
+    /// An expression of the mailbox row <c>m</c> giving its words tagged with their term field (<c>1dupont</c>,
+    /// <c>2pharmacie</c>, <c>3paris</c>) as an array an inverted index covers; null when the backend has none.
     /// </summary>
-    private async Task<(long Count, IReadOnlyList<string>? Terms)> TermStatsAsync(DbConnection connection, string word, string field, CancellationToken cancellationToken)
+    protected virtual string? TaggedWordsExpression => null;
+
+    /// <summary>
+    /// For each word, in one round trip: how many mailboxes have a word starting with it in its term field
+    /// (an upper bound: a mailbox with two such words counts twice), those words (distinct), and how many
+    /// (term, field) pairs they are, from the term statistics. The words are null when there are more than
+    /// <see cref="ProbeTermLimit"/>; the count is <see cref="long.MaxValue"/> when the prefix has more than
+    /// <see cref="StatsScanLimit"/> terms.
+    /// </summary>
+    private async Task<IReadOnlyList<(long Count, IReadOnlyList<string>? Terms, int Rows, IReadOnlyList<string>? Tagged)>> TermStatsAsync(
+        DbConnection connection, IReadOnlyList<(string Word, string Field)> words, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(
-            $"SELECT s.term, s.n FROM {TermStats} s WHERE s.term >= @a AND s.term < @b AND s.{field} LIMIT {StatsScanLimit + 1}")
-            .With("a", word).With("b", SearchText.PrefixUpperBound(word));
+        var sql = new StringBuilder();
+        await using var command = connection.Command(string.Empty);
+        for (var w = 0; w < words.Count; w++)
+        {
+            var index = w.ToString(CultureInfo.InvariantCulture);
+            sql.Append(w == 0 ? string.Empty : " UNION ALL ").Append(CultureInfo.InvariantCulture,
+                $"SELECT {index} AS w, x{index}.term, x{index}.n, x{index}.field FROM (SELECT s.term, s.n, s.field FROM {TermStats} s WHERE s.term >= @a{index} AND s.term < @b{index} AND s.{words[w].Field} LIMIT {StatsScanLimit + 1}) x{index}");
+            command.With("a" + index, words[w].Word).With("b" + index, SearchText.PrefixUpperBound(words[w].Word));
+        }
+
+        command.CommandText = sql.ToString();
+        var terms = words.Select(_ => new List<string>()).ToArray();
+        var counts = new long[words.Count];
+        var rows = new int[words.Count];
+        var fetched = new int[words.Count];
+        var tagged = words.Select(_ => new List<string>()).ToArray();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var terms = new List<string>();
-        long count = 0;
-        var rows = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows++;
-            var n = reader.GetInt64(1);
+            var w = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+            fetched[w]++;
+            var n = reader.GetInt64(2);
             if (n <= 0)
             {
                 continue;
             }
 
-            count += n;
-            var term = reader.GetString(0);
-            if (terms.Count <= ProbeTermLimit && !terms.Contains(term, StringComparer.Ordinal))
+            rows[w]++;
+            counts[w] += n;
+            var term = reader.GetString(1);
+            if (tagged[w].Count <= ProbeTermLimit)
             {
-                terms.Add(term);
+                tagged[w].Add(Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + term);
+            }
+
+            if (terms[w].Count <= ProbeTermLimit && !terms[w].Contains(term, StringComparer.Ordinal))
+            {
+                terms[w].Add(term);
             }
         }
 
-        return (rows > StatsScanLimit ? long.MaxValue : count, terms.Count > ProbeTermLimit ? null : terms);
+        return Enumerable.Range(0, words.Count)
+            .Select(w => (fetched[w] > StatsScanLimit ? long.MaxValue : counts[w], terms[w].Count > ProbeTermLimit ? null : (IReadOnlyList<string>?)terms[w], rows[w],
+                tagged[w].Count > ProbeTermLimit ? null : (IReadOnlyList<string>?)tagged[w]))
+            .ToList();
     }
 
     private static string EscapeLike(string value) =>

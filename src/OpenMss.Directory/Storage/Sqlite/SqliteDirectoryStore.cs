@@ -83,6 +83,14 @@ internal sealed partial class SqliteDirectoryStore : SqlDirectoryStore
 
     protected override string NoIndex(string column) => "+" + column;
 
+    // One pass per field, grouped by term only: the primary key's order, where GROUP BY term, field would
+    // sort the 2.7 million terms of a full import in a temporary B-tree (memory during the import).
+    protected override string TermStatsSelect(string terms) =>
+        $"SELECT term, field, n FROM (" +
+        $"SELECT term, {EntryRow.ProfessionalField} AS field, SUM(field = {EntryRow.ProfessionalField}) AS n FROM {terms} GROUP BY term " +
+        $"UNION ALL SELECT term, {EntryRow.StructureField}, SUM(field = {EntryRow.StructureField}) FROM {terms} GROUP BY term " +
+        $"UNION ALL SELECT term, {EntryRow.TownField}, SUM(field = {EntryRow.TownField}) FROM {terms} GROUP BY term) WHERE n > 0";
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);

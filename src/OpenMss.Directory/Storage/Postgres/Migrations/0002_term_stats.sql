@@ -10,3 +10,10 @@ CREATE TABLE dir_term_stats (
 CREATE UNIQUE INDEX dir_term_stats_term ON dir_term_stats (term, field);
 INSERT INTO dir_term_stats (term, field, n) SELECT term, field, COUNT(*) FROM dir_terms GROUP BY term, field;
 ANALYZE dir_term_stats;
+
+-- The words of each mailbox tagged with their term field (1dupont, 2pharmacie, 3paris) under an inverted
+-- index: a search whose words are each a short list of known words intersects their posting lists at once.
+CREATE INDEX dir_mailboxes_words ON dir_mailboxes USING gin ((array_cat(array_cat(
+    COALESCE(string_to_array('1' || replace(pp_words, ' ', ' 1'), ' '), '{}'::text[]),
+    COALESCE(string_to_array('2' || replace(st_words, ' ', ' 2'), ' '), '{}'::text[])),
+    COALESCE(string_to_array('3' || replace(town_norm, ' ', ' 3'), ' '), '{}'::text[]))));

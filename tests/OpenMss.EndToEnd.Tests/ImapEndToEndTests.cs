@@ -82,6 +82,22 @@ public sealed class ImapEndToEndTests : DemoTestBase
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(technician, Org));
     }
 
+    [Fact]
+    public async Task Repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one()
+    {
+        var pharmacist = Account("pharmacist");
+        var wrong = JsonDocument.Parse($$"""{"login":"{{pharmacist.GetProperty("login").GetString()}}","password":"mauvais"}""").RootElement;
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(wrong, null));
+        }
+
+        // The right password is refused too while the account is locked, and the audit trail says why.
+        await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(pharmacist, null));
+        var audit = await Demo.Operators[0].Store.QueryAuditAsync(new AuditQuery(Actor: pharmacist.GetProperty("login").GetString()));
+        Assert.Contains(audit, e => e.Action == "auth" && e.Result == "rate_limited");
+    }
+
     private async Task<ImapClient> LoginAsync(JsonElement account, string? authorizationId, int operatorIndex = 0)
     {
         var client = new ImapClient

@@ -9,6 +9,15 @@ namespace OpenMss.Storage;
 public partial interface IMailStore
 {
     /// <summary>
+    /// Subscribes or unsubscribes a folder name of a mailbox (RFC 3501 §6.3.6–6.3.7). Folders are
+    /// subscribed by default; a name without a folder may be subscribed too.
+    /// </summary>
+    Task SetSubscriptionAsync(long mailboxId, string name, bool subscribed, CancellationToken cancellationToken = default);
+
+    /// <summary>The subscribed names of a mailbox: its folders not unsubscribed, plus names subscribed explicitly.</summary>
+    Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Raised after the commit of every change made through this store to a folder's messages,
     /// so that IMAP sessions (IDLE, NOOP) learn about it. One node's store only sees its own
     /// writes: a PostgreSQL <c>LISTEN/NOTIFY</c> listener can call <see cref="FolderChangeNotifier.Publish"/> too.

@@ -83,6 +83,24 @@ public sealed class ImapEndToEndTests : DemoTestBase
     }
 
     [Fact]
+    public async Task Subscriptions_are_kept_across_connections()
+    {
+        var pharmacist = Account("pharmacist");
+        using (var client = await LoginAsync(pharmacist, null))
+        {
+            var trash = await client.GetFolderAsync("Trash");
+            await trash.UnsubscribeAsync();
+        }
+
+        using var again = await LoginAsync(pharmacist, null);
+        var subscribed = (await again.GetFoldersAsync(again.PersonalNamespaces[0], StatusItems.None, true)).Select(f => f.FullName).ToList();
+        Assert.DoesNotContain("Trash", subscribed);
+        Assert.Contains("Sent", subscribed);
+        var all = (await again.GetFoldersAsync(again.PersonalNamespaces[0], StatusItems.None, false)).Select(f => f.FullName).ToList();
+        Assert.Contains("Trash", all);
+    }
+
+    [Fact]
     public async Task Repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one()
     {
         var pharmacist = Account("pharmacist");

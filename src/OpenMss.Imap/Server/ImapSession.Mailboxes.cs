@@ -241,10 +241,17 @@ internal sealed partial class ImapSession
 
     private async Task SubscribeAsync(ImapCommand c, CancellationToken ct)
     {
-        // Every folder is subscribed: subscriptions are not stored separately.
+        // Folders are subscribed by default; SUBSCRIBE needs an existing folder, UNSUBSCRIBE does not.
         var name = SingleName(c);
-        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
-        await (folder is null && c.Name == "SUBSCRIBE" ? No(c, ImapReplies.NoSuchMailbox) : Ok(c, c.Name + " completed")).ConfigureAwait(false);
+        var subscribe = c.Name == "SUBSCRIBE";
+        if (subscribe && await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false) is null)
+        {
+            await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
+            return;
+        }
+
+        await store.SetSubscriptionAsync(mailbox!.Id, name, subscribe, ct).ConfigureAwait(false);
+        await Ok(c, c.Name + " completed").ConfigureAwait(false);
     }
 
     private string SingleName(ImapCommand c) =>
@@ -292,8 +299,16 @@ internal sealed partial class ImapSession
             RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         var folders = await store.ListFoldersAsync(mailbox!.Id, ct).ConfigureAwait(false);
         var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var subscribed = c.Name == "LSUB"
+            ? (await store.ListSubscriptionsAsync(mailbox.Id, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal)
+            : null;
         foreach (var folder in folders)
         {
+            if (subscribed is not null && !subscribed.Contains(folder.Name))
+            {
+                continue;
+            }
+
             // INBOX is case-insensitive (RFC 3501 §5.1): "inbox" lists it too.
             var matches = regex.IsMatch(folder.Name)
                 || (folder.Name == StandardFolders.Inbox && decoded.Equals(StandardFolders.Inbox, StringComparison.OrdinalIgnoreCase));

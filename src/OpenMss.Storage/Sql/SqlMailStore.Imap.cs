@@ -348,6 +348,46 @@ internal abstract partial class SqlMailStore
         return deleted is not null;
     }
 
+    public Task SetSubscriptionAsync(long mailboxId, string name, bool subscribed, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return WriteAsync(
+            async (session, ct) => await session.Command(
+                    "INSERT INTO folder_subscriptions (mailbox_id, name, subscribed) VALUES (@mailbox, @name, @subscribed) " +
+                    "ON CONFLICT (mailbox_id, name) DO UPDATE SET subscribed = excluded.subscribed")
+                .With("mailbox", mailboxId)
+                .With("name", name)
+                .With("subscribed", subscribed)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await session.Command(
+                    "SELECT f.name FROM folders f WHERE f.mailbox_id = @mailbox AND NOT EXISTS " +
+                    "(SELECT 1 FROM folder_subscriptions s WHERE s.mailbox_id = f.mailbox_id AND s.name = f.name AND s.subscribed = @no) " +
+                    "UNION SELECT s.name FROM folder_subscriptions s WHERE s.mailbox_id = @mailbox AND s.subscribed = @yes ORDER BY 1")
+                .With("mailbox", mailboxId)
+                .With("no", false)
+                .With("yes", true)
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var names = new List<string>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    names.Add(reader.GetString(0));
+                }
+
+                return names;
+            }
+        }
+    }
+
     public async Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default)
     {
         var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);

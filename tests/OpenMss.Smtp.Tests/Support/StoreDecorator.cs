@@ -93,6 +93,12 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
     public virtual Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
         inner.PurgeAuditAsync(before, cancellationToken);
 
+    public virtual Task SetSubscriptionAsync(long mailboxId, string name, bool subscribed, CancellationToken cancellationToken = default) =>
+        inner.SetSubscriptionAsync(mailboxId, name, subscribed, cancellationToken);
+
+    public virtual Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default) =>
+        inner.ListSubscriptionsAsync(mailboxId, cancellationToken);
+
     public virtual Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) => inner.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);

@@ -153,6 +153,12 @@ public sealed class TestMailStore : IMailStore
     public Task<long> PurgeAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
         Store.PurgeAuditAsync(before, cancellationToken);
 
+    public Task SetSubscriptionAsync(long mailboxId, string name, bool subscribed, CancellationToken cancellationToken = default) =>
+        Store.SetSubscriptionAsync(mailboxId, name, subscribed, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default) =>
+        Store.ListSubscriptionsAsync(mailboxId, cancellationToken);
+
     public Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) =>
         Store.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 

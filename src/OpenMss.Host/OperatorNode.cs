@@ -210,6 +210,7 @@ public sealed class OperatorNode : IAsyncDisposable
             },
             loggerFactory,
             time);
+        _ownedSync.Add(Worker);
         Submitter = Worker.Submitter;
         _workerTask = Task.Run(() => Worker.RunAsync(_stopping.Token), CancellationToken.None);
         _maintenanceTask = Task.Run(() => MaintainAsync(time, _stopping.Token), CancellationToken.None);
@@ -508,7 +509,7 @@ public sealed class OperatorNode : IAsyncDisposable
             // The worker ends by cancellation.
         }
 
-        foreach (var owned in _ownedSync)
+        foreach (var owned in Enumerable.Reverse(_ownedSync))
         {
             owned.Dispose();
         }

@@ -63,10 +63,8 @@ public sealed class ProfessionalAuthenticator(
         return CredentialCheck.Valid(check.Subject, check.Name, await PersonalAddressAsync(check.Subject, cancellationToken));
     }
 
-    // A linear scan is fine for an operator's few thousand mailboxes; an owner index comes with
-    // the mailbox administration work.
     private async Task<string?> PersonalAddressAsync(string idNatPs, CancellationToken cancellationToken) =>
-        (await store.ListMailboxesAsync(cancellationToken))
-            .FirstOrDefault(m => m.Kind == MailboxKind.Personal && string.Equals(m.OwnerId, idNatPs, StringComparison.Ordinal))
+        (await store.FindMailboxesByOwnerAsync(idNatPs, cancellationToken))
+            .FirstOrDefault(m => m.Kind == MailboxKind.Personal)
             ?.Address;
 }

@@ -28,6 +28,9 @@ public partial interface IMailStore : IAsyncDisposable
 
     Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The mailboxes whose owner is this identifier (e.g. a professional's idNat_PS), by address.</summary>
+    Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a mailbox, its folders and messages. Returns false when it did not exist.</summary>
     Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default);
 

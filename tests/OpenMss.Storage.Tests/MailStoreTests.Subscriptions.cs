@@ -38,4 +38,18 @@ public abstract partial class MailStoreTests
         var mailbox = await store.FindMailboxAsync("ancien@medecin.mssante.fr");
         Assert.Equal(["Archive", "Drafts", "INBOX", "Sent", "Trash"], await store.ListSubscriptionsAsync(mailbox!.Id));
     }
+
+    [Fact]
+    public async Task Mailboxes_are_found_by_their_owner()
+    {
+        await using var store = await NewStoreAsync();
+        await store.CreateMailboxAsync(new NewMailbox("anne.dupont@medecin.mssante.fr", MailboxKind.Personal, "Anne Dupont", "810000000001"));
+        await store.CreateMailboxAsync(new NewMailbox("cabinet@medecin.mssante.fr", MailboxKind.Practice, "Cabinet"));
+        await store.CreateMailboxAsync(new NewMailbox("autre@medecin.mssante.fr", MailboxKind.Personal, "Autre", "810000000002"));
+
+        var found = await store.FindMailboxesByOwnerAsync("810000000001");
+
+        Assert.Equal(["anne.dupont@medecin.mssante.fr"], found.Select(m => m.Address));
+        Assert.Empty(await store.FindMailboxesByOwnerAsync("899999999999"));
+    }
 }

@@ -174,6 +174,28 @@ internal abstract partial class SqlMailStore : IMailStore
         }
     }
 
+    public async Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ownerId);
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await session.Command($"SELECT {MailboxColumns} FROM mailboxes WHERE owner_id = @owner ORDER BY address")
+                .With("owner", ownerId)
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var result = new List<MailboxRecord>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(ReadMailbox(reader));
+                }
+
+                return result;
+            }
+        }
+    }
+
     public Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default)
     {
         var normalized = NormalizeAddress(address);

@@ -99,6 +99,9 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
     public virtual Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default) =>
         inner.ListSubscriptionsAsync(mailboxId, cancellationToken);
 
+    public virtual Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        inner.FindMailboxesByOwnerAsync(ownerId, cancellationToken);
+
     public virtual Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) => inner.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);

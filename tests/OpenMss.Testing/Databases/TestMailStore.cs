@@ -159,6 +159,9 @@ public sealed class TestMailStore : IMailStore
     public Task<IReadOnlyList<string>> ListSubscriptionsAsync(long mailboxId, CancellationToken cancellationToken = default) =>
         Store.ListSubscriptionsAsync(mailboxId, cancellationToken);
 
+    public Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        Store.FindMailboxesByOwnerAsync(ownerId, cancellationToken);
+
     public Task<bool> IsMemberAsync(string mailboxAddress, string memberId, CancellationToken cancellationToken = default) =>
         Store.IsMemberAsync(mailboxAddress, memberId, cancellationToken);
 

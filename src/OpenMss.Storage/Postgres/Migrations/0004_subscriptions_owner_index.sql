@@ -8,3 +8,6 @@ CREATE TABLE folder_subscriptions (
     subscribed boolean NOT NULL,
     PRIMARY KEY (mailbox_id, name)
 );
+
+-- A professional's own mailbox is found by its owner (the idNat_PS) at every login.
+CREATE INDEX mailboxes_owner ON mailboxes (owner_id) WHERE owner_id IS NOT NULL;

@@ -8,3 +8,6 @@ CREATE TABLE folder_subscriptions (
     subscribed INTEGER NOT NULL,
     PRIMARY KEY (mailbox_id, name)
 ) WITHOUT ROWID;
+
+-- A professional's own mailbox is found by its owner (the idNat_PS) at every login.
+CREATE INDEX mailboxes_owner ON mailboxes (owner_id) WHERE owner_id IS NOT NULL;

@@ -9,27 +9,11 @@ internal abstract partial class SqlMailStore
 
     public FolderChangeNotifier FolderChanges => folderChanges;
 
-    public async Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default)
-    {
-        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var reader = await session.Command("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from ORDER BY uid")
-                .With("folder", folderId)
-                .With("from", fromUid)
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var result = new List<MessageFlagState>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result.Add(new MessageFlagState(reader.GetInt64(0), (MessageFlags)reader.GetInt64(1), SplitKeywords(reader.GetNullableString(2)), reader.GetInt64(3)));
-                }
+    private static MessageFlagState ReadFlagState(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetInt64(0), (MessageFlags)reader.GetInt64(1), SplitKeywords(reader.GetNullableString(2)), reader.GetInt64(3));
 
-                return result;
-            }
-        }
-    }
+    public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
+        QueryListAsync("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from ORDER BY uid", c => c.With("folder", folderId).With("from", fromUid), ReadFlagState, cancellationToken);
 
     public async Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(
         long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default)
@@ -417,27 +401,8 @@ internal abstract partial class SqlMailStore
         }
     }
 
-    public async Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default)
-    {
-        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var reader = await session.Command("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND modseq > @since ORDER BY uid")
-                .With("folder", folderId)
-                .With("since", modSeq)
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var result = new List<MessageFlagState>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result.Add(new MessageFlagState(reader.GetInt64(0), (MessageFlags)reader.GetInt64(1), SplitKeywords(reader.GetNullableString(2)), reader.GetInt64(3)));
-                }
-
-                return result;
-            }
-        }
-    }
+    public Task<IReadOnlyList<MessageFlagState>> ListChangedSinceAsync(long folderId, long modSeq, CancellationToken cancellationToken = default) =>
+        QueryListAsync("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND modseq > @since ORDER BY uid", c => c.With("folder", folderId).With("since", modSeq), ReadFlagState, cancellationToken);
 
     public async Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default)
     {

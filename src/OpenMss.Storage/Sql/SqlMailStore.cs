@@ -154,46 +154,13 @@ internal abstract partial class SqlMailStore : IMailStore
         }
     }
 
-    public async Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default)
-    {
-        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var reader = await session.Command($"SELECT {MailboxColumns} FROM mailboxes ORDER BY address")
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var result = new List<MailboxRecord>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result.Add(ReadMailbox(reader));
-                }
+    public Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default) =>
+        QueryListAsync($"SELECT {MailboxColumns} FROM mailboxes ORDER BY address", c => c, ReadMailbox, cancellationToken);
 
-                return result;
-            }
-        }
-    }
-
-    public async Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ownerId);
-        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var reader = await session.Command($"SELECT {MailboxColumns} FROM mailboxes WHERE owner_id = @owner ORDER BY address")
-                .With("owner", ownerId)
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var result = new List<MailboxRecord>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result.Add(ReadMailbox(reader));
-                }
-
-                return result;
-            }
-        }
+        return QueryListAsync($"SELECT {MailboxColumns} FROM mailboxes WHERE owner_id = @owner ORDER BY address", c => c.With("owner", ownerId), ReadMailbox, cancellationToken);
     }
 
     public Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default)
@@ -353,6 +320,26 @@ internal abstract partial class SqlMailStore : IMailStore
 
     private DateTimeOffset? GetNullableTime(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : GetTime(reader, ordinal);
+
+    /// <summary>Runs one read query on a reader connection and maps every row.</summary>
+    private async Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, Func<DbCommand, DbCommand> bind, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var reader = await bind(session.Command(sql)).ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var result = new List<T>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(read(reader));
+                }
+
+                return result;
+            }
+        }
+    }
 
     private Task<T> WriteAsync<T>(Func<DbSession, CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken) =>
         writer.RunAsync(body, cancellationToken);

@@ -103,7 +103,7 @@ public static class TestPki
         var revoked = Credential("revoked." + PharmacienDomain, Authority.IssueOperatorCertificate(PharmacienOperator, [PharmacienDomain]));
         Authority.Revoke(revoked.Certificate);
         Authority.Save(AuthorityDirectory);
-        var crl = RevocationList.Parse(File.ReadAllBytes(CrlPemPath), Authority.Certificate);
+        var crl = RevocationList.Parse(File.ReadAllBytes(CrlFile), Authority.Certificate);
         return (revoked, crl);
     });
 
@@ -132,8 +132,17 @@ public static class TestPki
         }
     }
 
-    /// <summary>The CRL PEM file, listing <see cref="RevokedPharmacien"/>.</summary>
-    public static string CrlPemPath => Path.Combine(AuthorityDirectory, CertificateAuthority.CrlFileName);
+    private static string CrlFile => Path.Combine(AuthorityDirectory, CertificateAuthority.CrlFileName);
+
+    /// <summary>The CRL PEM file, listing <see cref="RevokedPharmacien"/> (written on first use).</summary>
+    public static string CrlPemPath
+    {
+        get
+        {
+            _ = RevocationLazy.Value;
+            return CrlFile;
+        }
+    }
 
     /// <summary>The CRL listing <see cref="RevokedPharmacien"/>.</summary>
     public static RevocationList Crl => RevocationLazy.Value.Crl;

@@ -11,18 +11,12 @@ namespace OpenMss.Trust;
 /// (lower CRL number) is ignored so a replayed old list cannot un-revoke a certificate. On failure the
 /// last good CRL stays in force and the failure is logged.
 /// </summary>
-public sealed partial class RevocationListSource : IRevocationSource, IDisposable, IAsyncDisposable
+public sealed partial class RevocationListSource : RefreshedDocumentSource, IRevocationSource
 {
     /// <summary>CRLs larger than this are refused.</summary>
     public const long MaxDocumentBytes = 16L * 1024 * 1024;
 
     private readonly X509Certificate2 _anchor;
-    private readonly DocumentFetcher _fetcher;
-    private readonly TimeSpan _interval;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _refreshing = new(1, 1);
-    private PeriodicRefresh? _timer;
     private RevocationList? _current;
 
     /// <param name="location">A file path (or <c>file://</c> URI) or an http(s) URL of a PEM or DER CRL.</param>
@@ -35,83 +29,50 @@ public sealed partial class RevocationListSource : IRevocationSource, IDisposabl
         ILogger<RevocationListSource>? logger = null,
         TimeProvider? timeProvider = null,
         HttpMessageHandler? httpHandler = null)
+        : this(location, X509CertificateLoader.LoadCertificate(NotNull(trustAnchor).RawData), refreshInterval, (ILogger?)logger, timeProvider, httpHandler)
     {
-        ArgumentNullException.ThrowIfNull(trustAnchor);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(refreshInterval, TimeSpan.Zero);
-        _anchor = X509CertificateLoader.LoadCertificate(trustAnchor.RawData);
-        _fetcher = new DocumentFetcher(location, _anchor, MaxDocumentBytes, httpHandler);
-        _interval = refreshInterval;
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    private RevocationListSource(string location, X509Certificate2 anchor, TimeSpan refreshInterval, ILogger? logger, TimeProvider? timeProvider, HttpMessageHandler? httpHandler)
+        : base(location, anchor, MaxDocumentBytes, refreshInterval, logger, timeProvider, httpHandler)
+    {
+        _anchor = anchor;
     }
 
     public RevocationList? Current => Volatile.Read(ref _current);
 
-    /// <summary>Loads the CRL once now, then refreshes it every interval in the background.</summary>
-    /// <returns>Whether the initial load succeeded (a failure is logged, not thrown).</returns>
-    public async Task<bool> StartAsync(CancellationToken cancellationToken = default)
+    private protected override bool Install(byte[] document)
     {
-        var loaded = await RefreshAsync(cancellationToken).ConfigureAwait(false);
-        _timer ??= new PeriodicRefresh(_interval, _time, ct => RefreshAsync(ct), _logger);
-        return loaded;
-    }
-
-    /// <summary>Fetches and verifies the CRL now; on failure keeps the previous one. Only cancellation throws.</summary>
-    /// <returns>Whether a CRL is now in force from this refresh (or confirmed unchanged by the server).</returns>
-    public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default)
-    {
-        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var list = RevocationList.Parse(document, _anchor);
+        var previous = Current;
+        if (previous?.CrlNumber is { } before && list.CrlNumber is { } after && after < before)
         {
-            var (body, etag) = await _fetcher.FetchAsync(cancellationToken).ConfigureAwait(false);
-            if (body is not null)
-            {
-                var list = RevocationList.Parse(body, _anchor);
-                var previous = Current;
-                if (previous?.CrlNumber is { } before && list.CrlNumber is { } after && after < before)
-                {
-                    LogOlderCrl(_logger, _fetcher.Location, after.ToString(System.Globalization.CultureInfo.InvariantCulture), before.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    return false;
-                }
-
-                Volatile.Write(ref _current, list);
-                LogLoaded(_logger, list.Entries.Count, _fetcher.Location, list.NextUpdate);
-            }
-
-            _fetcher.Accept(etag);
-            return true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OperationCanceledException or CryptographicException or InvalidDataException)
-        {
-            LogRefreshFailed(_logger, _fetcher.Location, ex);
+            LogOlderCrl(Logger, Location, after.ToString(System.Globalization.CultureInfo.InvariantCulture), before.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return false;
         }
-        finally
+
+        Volatile.Write(ref _current, list);
+        LogLoaded(Logger, list.Entries.Count, Location, list.NextUpdate);
+        return true;
+    }
+
+    private protected override bool IsInvalidDocument(Exception exception) => exception is CryptographicException;
+
+    private protected override void OnRefreshFailed(Exception exception) => LogRefreshFailed(Logger, Location, exception);
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
         {
-            _refreshing.Release();
+            _anchor.Dispose();
         }
     }
 
-    public void Dispose()
+    private static X509Certificate2 NotNull(X509Certificate2 anchor)
     {
-        _timer?.Dispose();
-        _fetcher.Dispose();
-        _anchor.Dispose();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _fetcher.Dispose();
-        _anchor.Dispose();
+        ArgumentNullException.ThrowIfNull(anchor);
+        return anchor;
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Certificate revocation list loaded from {Location}: {Count} revoked, next update {NextUpdate}")]

@@ -10,19 +10,12 @@ namespace OpenMss.Trust;
 /// within one refresh). A failed refresh is logged and the last good whitelist stays in force; until
 /// the first good load the whitelist is empty, so everything is refused (fail closed).
 /// </summary>
-public sealed partial class WhitelistSource : IWhitelist, IDisposable, IAsyncDisposable
+public sealed partial class WhitelistSource : RefreshedDocumentSource, IWhitelist
 {
     /// <summary>Documents larger than this are refused (the real list is a few MiB).</summary>
     public const long MaxDocumentBytes = 64L * 1024 * 1024;
 
-    private readonly DocumentFetcher _fetcher;
-    private readonly TimeSpan _interval;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _refreshing = new(1, 1);
-    private PeriodicRefresh? _timer;
     private Whitelist _current = Whitelist.Empty;
-    private DateTimeOffset? _lastRefreshed;
 
     /// <param name="location">A file path (or <c>file://</c> URI) or an http(s) URL.</param>
     /// <param name="refreshInterval">Time between refreshes once started.</param>
@@ -37,89 +30,32 @@ public sealed partial class WhitelistSource : IWhitelist, IDisposable, IAsyncDis
         ILogger<WhitelistSource>? logger = null,
         TimeProvider? timeProvider = null,
         HttpMessageHandler? httpHandler = null)
+        : base(location, trustAnchor, MaxDocumentBytes, refreshInterval, logger, timeProvider, httpHandler)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(refreshInterval, TimeSpan.Zero);
-        _fetcher = new DocumentFetcher(location, trustAnchor, MaxDocumentBytes, httpHandler);
-        _interval = refreshInterval;
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <summary>The whitelist in force (empty until the first successful load).</summary>
     public Whitelist Current => Volatile.Read(ref _current);
 
-    /// <summary>When the whitelist was last loaded or confirmed unchanged; null before the first success.</summary>
-    public DateTimeOffset? LastRefreshed => _lastRefreshed;
-
     public bool Contains(string domain) => Current.Contains(domain);
 
-    /// <summary>Loads the whitelist once now, then refreshes it every interval in the background.</summary>
-    /// <returns>Whether the initial load succeeded (a failure is logged, not thrown).</returns>
-    public async Task<bool> StartAsync(CancellationToken cancellationToken = default)
+    private protected override bool Install(byte[] document)
     {
-        var loaded = await RefreshAsync(cancellationToken).ConfigureAwait(false);
-        _timer ??= new PeriodicRefresh(_interval, _time, ct => RefreshAsync(ct), _logger);
-        return loaded;
+        using var stream = new MemoryStream(document, writable: false);
+        var whitelist = Whitelist.Parse(stream);
+        if (whitelist.InvalidNames.Count > 0)
+        {
+            LogInvalidNames(Logger, whitelist.InvalidNames.Count, string.Join(", ", whitelist.InvalidNames.Take(5)));
+        }
+
+        var previous = Interlocked.Exchange(ref _current, whitelist);
+        LogLoaded(Logger, whitelist.Domains.Count, Location, whitelist.Domains.Count - previous.Domains.Count);
+        return true;
     }
 
-    /// <summary>
-    /// Fetches and parses the whitelist now. On failure the previous whitelist stays in force and the
-    /// failure is logged; only cancellation throws.
-    /// </summary>
-    /// <returns>Whether a whitelist was loaded (or confirmed unchanged by the server).</returns>
-    public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default)
-    {
-        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var (body, etag) = await _fetcher.FetchAsync(cancellationToken).ConfigureAwait(false);
-            if (body is not null)
-            {
-                using var stream = new MemoryStream(body, writable: false);
-                var whitelist = Whitelist.Parse(stream);
-                if (whitelist.InvalidNames.Count > 0)
-                {
-                    LogInvalidNames(_logger, whitelist.InvalidNames.Count, string.Join(", ", whitelist.InvalidNames.Take(5)));
-                }
+    private protected override bool IsInvalidDocument(Exception exception) => exception is WhitelistFormatException;
 
-                var previous = Interlocked.Exchange(ref _current, whitelist);
-                LogLoaded(_logger, whitelist.Domains.Count, _fetcher.Location, whitelist.Domains.Count - previous.Domains.Count);
-            }
-
-            _fetcher.Accept(etag);
-            _lastRefreshed = _time.GetUtcNow();
-            return true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OperationCanceledException or WhitelistFormatException or InvalidDataException)
-        {
-            LogRefreshFailed(_logger, _fetcher.Location, Current.Domains.Count, ex);
-            return false;
-        }
-        finally
-        {
-            _refreshing.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        _timer?.Dispose();
-        _fetcher.Dispose();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _fetcher.Dispose();
-    }
+    private protected override void OnRefreshFailed(Exception exception) => LogRefreshFailed(Logger, Location, Current.Domains.Count, exception);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Whitelist loaded: {DomainCount} domains from {Location} ({Change:+#;-#;0} since the previous load)")]
     private static partial void LogLoaded(ILogger logger, int domainCount, string location, int change);

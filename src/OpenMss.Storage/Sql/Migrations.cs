@@ -4,18 +4,25 @@ using System.Reflection;
 namespace OpenMss.Storage.Sql;
 
 /// <summary>One numbered schema change of a backend, applied once, in order, in its own transaction.</summary>
-internal sealed record Migration(int Version, string Name, string Sql);
+public sealed record Migration(int Version, string Name, string Sql);
 
 /// <summary>
-/// Loads the migrations embedded as <c>&lt;Backend&gt;/Migrations/NNNN_name.sql</c>. A released
-/// migration is never edited: a schema change is a new file, with an upgrade test.
+/// Loads the migrations embedded as <c>&lt;Backend&gt;/Migrations/NNNN_name.sql</c> (logical resource
+/// names <c>&lt;prefix&gt;NNNN_name.sql</c>). A released migration is never edited: a schema change is a
+/// new file, with an upgrade test. Used by the mail store and by the directory's store.
 /// </summary>
-internal static class Migrations
+public static class Migrations
 {
-    public static IReadOnlyList<Migration> Load(string backend)
+    /// <summary>The mail store's migrations for a backend (<c>sqlite</c> or <c>postgres</c>).</summary>
+    internal static IReadOnlyList<Migration> Load(string backend) =>
+        Load(typeof(Migrations).Assembly, $"migrations/{backend}/");
+
+    /// <summary>The migrations embedded in <paramref name="assembly"/> under a resource name prefix, in order.</summary>
+    /// <exception cref="InvalidOperationException">The numbering has a gap or does not start at 1.</exception>
+    public static IReadOnlyList<Migration> Load(Assembly assembly, string prefix)
     {
-        var prefix = $"migrations/{backend}/";
-        var assembly = typeof(Migrations).Assembly;
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
         var migrations = new List<Migration>();
         foreach (var resource in assembly.GetManifestResourceNames())
         {
@@ -35,7 +42,7 @@ internal static class Migrations
         {
             if (migrations[i].Version != i + 1)
             {
-                throw new InvalidOperationException($"The {backend} migrations must be numbered 1, 2, 3… without gaps.");
+                throw new InvalidOperationException($"The migrations under {prefix} must be numbered 1, 2, 3… without gaps.");
             }
         }
 

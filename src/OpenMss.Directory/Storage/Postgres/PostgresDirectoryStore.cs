@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using OpenMss.Directory.Storage.Sql;
+using OpenMss.Storage.Sql;
 
 namespace OpenMss.Directory.Storage.Postgres;
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Reflection;
+
+using OpenMss.Storage.Sql;
 
 namespace OpenMss.Directory.Storage.Sql;
 
@@ -48,44 +49,9 @@ internal static class DbExtensions
     }
 }
 
-/// <summary>One numbered schema change of a backend, applied once, in order, in its own transaction.</summary>
-internal sealed record Migration(int Version, string Name, string Sql);
-
-/// <summary>
-/// Loads the migrations embedded as <c>Storage/&lt;Backend&gt;/Migrations/NNNN_name.sql</c>. A released
-/// migration is never edited: a schema change is a new file, with an upgrade test.
-/// </summary>
+/// <summary>The directory's schema migrations, embedded as <c>Storage/&lt;Backend&gt;/Migrations/NNNN_name.sql</c>.</summary>
 internal static class DirectoryMigrations
 {
-    public static IReadOnlyList<Migration> Load(string backend)
-    {
-        var prefix = $"directory-migrations/{backend}/";
-        var assembly = typeof(DirectoryMigrations).Assembly;
-        var migrations = new List<Migration>();
-        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            var fileName = resource[prefix.Length..];
-            var version = int.Parse(fileName.AsSpan(0, fileName.IndexOf('_', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
-            migrations.Add(new Migration(version, Path.GetFileNameWithoutExtension(fileName), Read(assembly, resource)));
-        }
-
-        migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 0; i < migrations.Count; i++)
-        {
-            if (migrations[i].Version != i + 1)
-            {
-                throw new InvalidOperationException($"The {backend} directory migrations must be numbered 1, 2, 3… without gaps.");
-            }
-        }
-
-        return migrations;
-    }
-
-    private static string Read(Assembly assembly, string resource)
-    {
-        using var stream = assembly.GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"Missing embedded migration {resource}.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static IReadOnlyList<Migration> Load(string backend) =>
+        Migrations.Load(typeof(DirectoryMigrations).Assembly, $"directory-migrations/{backend}/");
 }

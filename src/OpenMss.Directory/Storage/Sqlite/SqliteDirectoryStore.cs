@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using OpenMss.Directory.Storage.Sql;
+using OpenMss.Storage.Sql;
 
 namespace OpenMss.Directory.Storage.Sqlite;
 

@@ -54,28 +54,12 @@ internal sealed partial class PostgresDirectoryStore : SqlDirectoryStore
         await connection.ExecuteAsync($"SELECT pg_advisory_lock({MigrationLockKey})", null, cancellationToken);
         try
         {
-            await connection.ExecuteAsync(
+            await ApplyMigrationsAsync(
+                connection,
+                AllMigrations,
                 "CREATE TABLE IF NOT EXISTS dir_schema_version (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
-                null, cancellationToken);
-            foreach (var migration in AllMigrations)
-            {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                var current = (int)await connection.ScalarLongAsync("SELECT COALESCE(MAX(version), 0) FROM dir_schema_version", transaction, cancellationToken);
-                if (current > AllMigrations.Count)
-                {
-                    throw new DirectorySchemaTooNewException(current, AllMigrations.Count);
-                }
-
-                if (current < migration.Version)
-                {
-                    await connection.ExecuteAsync(migration.Sql, transaction, cancellationToken);
-                    await connection.ExecuteAsync("INSERT INTO dir_schema_version (version, name, applied_at) VALUES (@v, @n, @at)", transaction, cancellationToken,
-                        ("v", migration.Version), ("n", migration.Name), ("at", Time.GetUtcNow().ToUnixTimeMilliseconds()));
-                    LogMigrationApplied(Logger, migration.Version, migration.Name);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-            }
+                "PostgreSQL",
+                cancellationToken);
         }
         finally
         {
@@ -227,6 +211,4 @@ internal sealed partial class PostgresDirectoryStore : SqlDirectoryStore
         await bulkDataSource.DisposeAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied PostgreSQL directory schema migration {Version} ({Name})")]
-    private static partial void LogMigrationApplied(ILogger logger, int version, string name);
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using OpenMss.Core;
 using OpenMss.Core.Addressing;
 using OpenMss.Trust;
+using OpenMss.Storage.Sql;
 
 namespace OpenMss.Directory.Storage.Sql;
 
@@ -40,6 +41,36 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
     protected TimeProvider Time { get; }
 
     public abstract Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies the migrations not yet recorded in <c>dir_schema_version</c>, each in its own transaction
+    /// (on SQLite an immediate one, so a second process migrating the same file waits, then finds the
+    /// version applied). The caller serializes migrating processes where the backend needs it.
+    /// </summary>
+    /// <exception cref="DirectorySchemaTooNewException">The database was migrated by a newer version.</exception>
+    protected async Task ApplyMigrationsAsync(DbConnection connection, IReadOnlyList<Migration> migrations, string versionTableDdl, string backendName, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(versionTableDdl, null, cancellationToken);
+        foreach (var migration in migrations)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var current = (int)await connection.ScalarLongAsync("SELECT COALESCE(MAX(version), 0) FROM dir_schema_version", transaction, cancellationToken);
+            if (current > migrations.Count)
+            {
+                throw new DirectorySchemaTooNewException(current, migrations.Count);
+            }
+
+            if (current < migration.Version)
+            {
+                await connection.ExecuteAsync(migration.Sql, transaction, cancellationToken);
+                await connection.ExecuteAsync("INSERT INTO dir_schema_version (version, name, applied_at) VALUES (@v, @n, @at)", transaction, cancellationToken,
+                    ("v", migration.Version), ("n", migration.Name), ("at", Time.GetUtcNow().ToUnixTimeMilliseconds()));
+                LogMigrationApplied(Logger, backendName, migration.Version, migration.Name);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>An open connection (pooled).</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -1095,6 +1126,9 @@ internal abstract partial class SqlDirectoryStore : IDirectoryStore
 
         return result;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Backend} directory schema migration {Version} ({Name})")]
+    private static partial void LogMigrationApplied(ILogger logger, string backend, int version, string name);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Directory extraction replaced: {Loaded} entries loaded, {Added} added, {Updated} updated, {Removed} removed")]
     private static partial void LogReplaced(ILogger logger, long loaded, long added, long updated, long removed);

@@ -54,29 +54,12 @@ internal sealed partial class SqliteDirectoryStore : SqlDirectoryStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync("PRAGMA journal_mode=WAL", null, cancellationToken);
-        await connection.ExecuteAsync(
+        await ApplyMigrationsAsync(
+            connection,
+            AllMigrations,
             "CREATE TABLE IF NOT EXISTS dir_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-            null, cancellationToken);
-        foreach (var migration in AllMigrations)
-        {
-            // BEGIN IMMEDIATE: a second process migrating the same file waits, then finds the version applied.
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            var current = (int)await connection.ScalarLongAsync("SELECT COALESCE(MAX(version), 0) FROM dir_schema_version", transaction, cancellationToken);
-            if (current > AllMigrations.Count)
-            {
-                throw new DirectorySchemaTooNewException(current, AllMigrations.Count);
-            }
-
-            if (current < migration.Version)
-            {
-                await connection.ExecuteAsync(migration.Sql, transaction, cancellationToken);
-                await connection.ExecuteAsync("INSERT INTO dir_schema_version (version, name, applied_at) VALUES (@v, @n, @at)", transaction, cancellationToken,
-                    ("v", migration.Version), ("n", migration.Name), ("at", Time.GetUtcNow().ToUnixTimeMilliseconds()));
-                LogMigrationApplied(Logger, migration.Version, migration.Name);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-        }
+            "SQLite",
+            cancellationToken);
     }
 
     // CROSS JOIN: SQLite keeps the written loop order.
@@ -227,6 +210,4 @@ internal sealed partial class SqliteDirectoryStore : SqlDirectoryStore
         return ValueTask.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied SQLite directory schema migration {Version} ({Name})")]
-    private static partial void LogMigrationApplied(ILogger logger, int version, string name);
 }

@@ -100,12 +100,41 @@ public sealed record FolderState(long HighestModSeq, long MessageCount, long Uid
 public sealed record FolderStatus(long Messages, long Recent, long Unseen, long UidNext, long UidValidity, long HighestModSeq);
 
 /// <summary>
-/// In-process fan-out of "folder changed" signals from the store to open IMAP sessions. It carries
-/// no data: a subscriber re-reads what changed, so a missed or duplicated signal is harmless.
+/// Fan-out of "folder changed" signals from the store to open IMAP sessions. It carries no data: a
+/// subscriber re-reads what changed, so a missed or duplicated signal is harmless. Changes are
+/// published to this process's subscribers at once; on PostgreSQL they also reach the other nodes
+/// sharing the database (LISTEN/NOTIFY), which <see cref="CrossProcess"/> then reports.
 /// </summary>
 public sealed class FolderChangeNotifier
 {
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<Subscription, byte>> subscribers = new();
+    private volatile Action<long>? forwarder;
+    private volatile Action? firstSubscriber;
+    private volatile bool crossProcess;
+
+    /// <summary>
+    /// Whether changes made by other processes sharing the store are pushed to subscribers too. When
+    /// false (SQLite, or the PostgreSQL listener is reconnecting), subscribers must poll to see them.
+    /// </summary>
+    public bool CrossProcess
+    {
+        get => crossProcess;
+        internal set => crossProcess = value;
+    }
+
+    /// <summary>Where this process's changes are sent for the other nodes (set by the PostgreSQL backend).</summary>
+    internal Action<long>? Forwarder
+    {
+        get => forwarder;
+        set => forwarder = value;
+    }
+
+    /// <summary>Called at each subscription, so that the backend starts listening to other nodes only when someone waits.</summary>
+    internal Action? FirstSubscriber
+    {
+        get => firstSubscriber;
+        set => firstSubscriber = value;
+    }
 
     /// <summary>Calls <paramref name="onChange"/> (on the publisher's thread: keep it short) whenever folder <paramref name="folderId"/> changes, until disposed.</summary>
     public IDisposable Subscribe(long folderId, Action onChange)
@@ -113,11 +142,19 @@ public sealed class FolderChangeNotifier
         ArgumentNullException.ThrowIfNull(onChange);
         var subscription = new Subscription(this, folderId, onChange);
         subscribers.GetOrAdd(folderId, _ => new ConcurrentDictionary<Subscription, byte>()).TryAdd(subscription, 0);
+        firstSubscriber?.Invoke();
         return subscription;
     }
 
-    /// <summary>Signals that folder <paramref name="folderId"/> changed (new, removed or re-flagged messages).</summary>
+    /// <summary>Signals that folder <paramref name="folderId"/> changed (new, removed or re-flagged messages), here and on the other nodes.</summary>
     public void Publish(long folderId)
+    {
+        PublishLocally(folderId);
+        forwarder?.Invoke(folderId);
+    }
+
+    /// <summary>Signals this process's subscribers only (a change another node made).</summary>
+    internal void PublishLocally(long folderId)
     {
         if (subscribers.TryGetValue(folderId, out var set))
         {
@@ -125,6 +162,15 @@ public sealed class FolderChangeNotifier
             {
                 subscription.OnChange();
             }
+        }
+    }
+
+    /// <summary>Signals every subscriber once (after notifications may have been missed).</summary>
+    internal void PublishAllLocally()
+    {
+        foreach (var folderId in subscribers.Keys)
+        {
+            PublishLocally(folderId);
         }
     }
 

@@ -397,4 +397,59 @@ public sealed class SqliteMailStoreTests : MailStoreTests
 public sealed class PostgresMailStoreTests : MailStoreTests
 {
     protected override StoreBackend Backend => StoreBackend.Postgres;
+
+    // Two store instances on one database are two operator nodes (SPEC §4, scale-out).
+    [Fact]
+    public async Task A_change_made_on_one_node_wakes_the_subscribers_of_another_node()
+    {
+        await using var nodeA = await NewStoreAsync();
+        await using var nodeB = await nodeA.Database.OpenStoreAsync();
+        await CreateMailboxAsync(nodeA, "dr.martin@medecin.mssante.fr");
+        var inbox = await InboxIdAsync(nodeA, "dr.martin@medecin.mssante.fr");
+        var other = await InboxIdAsync(nodeA, (await CreateMailboxAsync(nodeA, "autre@medecin.mssante.fr")).Address);
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wrongFolder = 0;
+        using var subscription = nodeB.FolderChanges.Subscribe(inbox, () => woken.TrySetResult());
+        using var unrelated = nodeB.FolderChanges.Subscribe(other, () => Interlocked.Increment(ref wrongFolder));
+        await WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
+
+        await nodeA.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
+
+        await woken.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, Volatile.Read(ref wrongFolder));
+    }
+
+    [Fact]
+    public async Task A_node_that_lost_its_listening_connection_reconnects_and_signals_everyone_once()
+    {
+        await using var nodeA = await NewStoreAsync();
+        await using var nodeB = await nodeA.Database.OpenStoreAsync();
+        var inbox = await InboxIdAsync(nodeA, (await CreateMailboxAsync(nodeA, "dr.martin@medecin.mssante.fr")).Address);
+        var signals = 0;
+        using var subscription = nodeB.FolderChanges.Subscribe(inbox, () => Interlocked.Increment(ref signals));
+        await WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
+
+        // The administrator (or a failover) cuts the listener's connection.
+        await using (var admin = await nodeA.Database.OpenConnectionAsync())
+        await using (var kill = admin.CreateCommand())
+        {
+            kill.CommandText = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'openmss-folder-changes' AND datname = current_database()";
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        await WaitUntilAsync(() => Volatile.Read(ref signals) >= 1 && nodeB.FolderChanges.CrossProcess);
+        var before = Volatile.Read(ref signals);
+        await nodeA.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
+        await WaitUntilAsync(() => Volatile.Read(ref signals) > before);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the other node");
+            await Task.Delay(20);
+        }
+    }
 }

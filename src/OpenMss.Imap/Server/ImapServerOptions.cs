@@ -35,7 +35,9 @@ public sealed class ImapServerOptions
 
     /// <summary>
     /// During IDLE, how often the folder is re-read even without a change signal (changes made by
-    /// another node, or by store writes that publish none). Keeps "new mail within a second".
+    /// another process on SQLite). Keeps "new mail within a second". When the store pushes every
+    /// node's changes (PostgreSQL LISTEN/NOTIFY, <see cref="Storage.FolderChangeNotifier.CrossProcess"/>),
+    /// the re-read happens every <see cref="AuthorizationRecheckInterval"/> instead.
     /// </summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(800);
 

@@ -410,8 +410,6 @@ internal sealed partial class ImapSession
 
         var stored = await store.AppendAsync(folder.Id, raw, flags & ~MessageFlags.Recent, date, ct).ConfigureAwait(false);
 
-        // AppendAsync predates the change notifier and publishes nothing itself: wake the other sessions here.
-        Notifier?.Publish(folder.Id);
         await AuditAsync("append", "ok", $"folder={folder.Id} uid={stored.Uid}", ct).ConfigureAwait(false);
         if (selected is not null && selected.Folder.Id == folder.Id)
         {
@@ -459,7 +457,12 @@ internal sealed partial class ImapSession
                     continue;
                 }
 
-                var changed = selected.WaitForChangeAsync(options.IdlePollInterval, idle.Token);
+                // With changes pushed from every node, the re-read only has to catch a lost
+                // notification and re-check a shared mailbox's membership.
+                var poll = Notifier?.CrossProcess == true
+                    ? TimeSpan.FromTicks(Math.Max(options.IdlePollInterval.Ticks, options.AuthorizationRecheckInterval.Ticks))
+                    : options.IdlePollInterval;
+                var changed = selected.WaitForChangeAsync(poll, idle.Token);
                 await Task.WhenAny(done, changed).ConfigureAwait(false);
                 if (!done.IsCompleted)
                 {

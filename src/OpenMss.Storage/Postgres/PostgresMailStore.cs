@@ -19,6 +19,7 @@ internal sealed partial class PostgresMailStore : SqlMailStore
     private static readonly IReadOnlyList<Migration> AllMigrations = Migrations.Load("postgres");
 
     private readonly NpgsqlDataSource dataSource;
+    private readonly PostgresFolderChanges folderChangeChannel;
 
     public PostgresMailStore(string connectionString, MessageCipher cipher, bool ownsCipher, ILogger logger, TimeProvider timeProvider)
         : base(cipher, ownsCipher, logger, timeProvider)
@@ -31,11 +32,13 @@ internal sealed partial class PostgresMailStore : SqlMailStore
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
 
-        // The store keeps no session state on a connection (no SET, LISTEN or temporary table),
+        // The store keeps no session state on a pooled connection (no SET, LISTEN or temporary table:
+        // the folder change listener has its own connection),
         // so the DISCARD ALL Npgsql sends when a connection goes back to the pool is pure cost
         // (measured: 10,000 IMAP header fetches 30 % faster without it).
         builder.ConnectionStringBuilder.NoResetOnClose = true;
         dataSource = builder.Build();
+        folderChangeChannel = new PostgresFolderChanges(dataSource, connectionString, FolderChanges, logger);
     }
 
     internal override int LatestSchemaVersion => AllMigrations.Count;
@@ -137,7 +140,11 @@ internal sealed partial class PostgresMailStore : SqlMailStore
 
     protected override DateTimeOffset GetTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    protected override async ValueTask DisposeConnectionsAsync() => await dataSource.DisposeAsync().ConfigureAwait(false);
+    protected override async ValueTask DisposeConnectionsAsync()
+    {
+        await folderChangeChannel.DisposeAsync().ConfigureAwait(false);
+        await dataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

@@ -1,0 +1,45 @@
+using MailKit;
+using OpenMss.Storage;
+using OpenMss.Testing;
+
+namespace OpenMss.Imap.Tests.Server;
+
+/// <summary>Several operator nodes sharing one PostgreSQL database (SPEC §4, scale-out).</summary>
+public sealed class MultiNodeTests
+{
+    [Fact]
+    public async Task Idle_on_one_node_sees_mail_delivered_by_another_node_at_once()
+    {
+        // No polling at all on the IDLE node: only the other node's NOTIFY can wake it.
+        await using var harness = await ImapHarness.StartAsync(
+            configure: o =>
+            {
+                o.IdlePollInterval = TimeSpan.FromHours(1);
+                o.AuthorizationRecheckInterval = TimeSpan.FromHours(1);
+            },
+            backend: StoreBackend.Postgres);
+        await using var otherNode = await harness.TestStore.Database.OpenStoreAsync();
+        using var idler = await harness.ConnectAsync();
+        await idler.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!harness.Store.FolderChanges.CrossProcess)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the node never started listening to the others");
+            await Task.Delay(20);
+        }
+
+        var arrived = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        idler.Inbox.CountChanged += (_, _) => arrived.TrySetResult(idler.Inbox.Count);
+        using var done = new CancellationTokenSource();
+        var idle = idler.IdleAsync(done.Token);
+        await Task.Delay(200);
+
+        var started = DateTime.UtcNow;
+        await otherNode.DeliverAsync(new InboundMessage("labo@medecin.mssante.fr", [ImapHarness.Address], Messages.Create("Résultats", "z"), DateTimeOffset.UtcNow));
+
+        Assert.Equal(1, await arrived.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1.5), "IDLE took " + (DateTime.UtcNow - started));
+        await done.CancelAsync();
+        await idle;
+    }
+}

@@ -13,7 +13,7 @@ using OpenMss.Testing;
 
 namespace OpenMss.Imap.Tests.Server;
 
-/// <summary>A real IMAP server on an ephemeral port over a real SQLite store, with a test authenticator and audit sink.</summary>
+/// <summary>A real IMAP server on an ephemeral port over a real store (SQLite unless a test asks for PostgreSQL), with a test authenticator and audit sink.</summary>
 internal sealed class ImapHarness : IAsyncDisposable
 {
     public const string Address = "dr.martin@medecin.mssante.fr";
@@ -45,9 +45,9 @@ internal sealed class ImapHarness : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
-    public static async Task<ImapHarness> StartAsync(ImapTlsMode mode = ImapTlsMode.Implicit, Action<ImapServerOptions>? configure = null, Microsoft.Extensions.Logging.ILogger<ImapServer>? logger = null)
+    public static async Task<ImapHarness> StartAsync(ImapTlsMode mode = ImapTlsMode.Implicit, Action<ImapServerOptions>? configure = null, Microsoft.Extensions.Logging.ILogger<ImapServer>? logger = null, StoreBackend backend = StoreBackend.Sqlite)
     {
-        var testStore = await TestStores.CreateAsync(StoreBackend.Sqlite);
+        var testStore = await TestStores.CreateAsync(backend);
         var mailbox = await testStore.Store.CreateMailboxAsync(new NewMailbox(Address, MailboxKind.Personal, "Dr Martin", "810000000001"));
         var options = new ImapServerOptions
         {

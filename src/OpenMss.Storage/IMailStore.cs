@@ -74,6 +74,23 @@ public partial interface IMailStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Extends the lease of an entry to <paramref name="until"/>, only if <paramref name="owner"/>
+    /// still holds it: the heartbeat of a delivery that lasts longer than the lease, so that no
+    /// other node takes the entry over and sends it a second time. False when the lease is lost
+    /// (taken by another worker after it expired, released by <c>queue retry</c>, or the entry is
+    /// gone): the caller must stop and record nothing.
+    /// </summary>
+    Task<bool> RenewLeaseAsync(long entryId, string owner, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives back a leased entry without an attempt (no attempt counted, nothing else changed):
+    /// it is due again at <paramref name="nextAttemptAt"/>. For a worker that leased more entries
+    /// for one destination than it delivers to at once. False when <paramref name="owner"/> no
+    /// longer holds the lease; nothing was changed.
+    /// </summary>
+    Task<bool> ReleaseLeaseAsync(long entryId, string owner, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default);
+
     /// <summary>Reads the raw bytes of a queued message (decrypted).</summary>
     Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default);
 

@@ -117,49 +117,91 @@ internal sealed partial class ImapSession
         var readsBody = items.Any(i => i.Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text or FetchItemKind.Section);
         var read = new List<long>();
 
-        // Summaries are decrypted a page at a time: FETCH 1:* on a large folder keeps memory flat.
-        foreach (var page in targets.Chunk(SummaryPage))
+        // Body sections are read a few hundred messages per query, streamed one message at a time,
+        // when the targets come in UID order (what clients send: 1:*, ranges); otherwise one query
+        // per message.
+        var ascending = targets.Zip(targets.Skip(1)).All(p => p.First.Uid < p.Second.Uid);
+        var contents = needsRaw && ascending
+            ? store.ReadMessagesAsync(folder.Folder.Id, [.. targets.Select(t => t.Uid)], ct).GetAsyncEnumerator(ct)
+            : null;
+        StoredMessageContent? pending = null;
+        var contentsDone = false;
+        try
         {
-            var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
-            foreach (var target in page)
+            // Summaries are decrypted a page at a time: FETCH 1:* on a large folder keeps memory flat.
+            foreach (var page in targets.Chunk(SummaryPage))
             {
-                MessageSummary? summary = null;
-                if (summaries is not null && !summaries.TryGetValue(target.Uid, out summary))
+                var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
+                foreach (var target in page)
                 {
-                    continue;
-                }
-
-                byte[]? raw = null;
-                if (needsRaw)
-                {
-                    raw = await store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct).ConfigureAwait(false);
-                    if (raw is null)
+                    MessageSummary? summary = null;
+                    if (summaries is not null && !summaries.TryGetValue(target.Uid, out summary))
                     {
                         continue;
                     }
-                }
 
-                var flagsChanged = false;
-                if (setsSeen && folder.Flags.TryGetValue(target.Uid, out var known) && (known.Flags & MessageFlags.Seen) == 0)
-                {
-                    var updated = await store.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
-                    if (updated.Count == 1)
+                    byte[]? raw = null;
+                    if (contents is not null)
                     {
-                        folder.Flags[target.Uid] = updated[0];
-                        flagsChanged = true;
+                        while (!contentsDone && (pending is null || pending.Uid < target.Uid))
+                        {
+                            if (await contents.MoveNextAsync().ConfigureAwait(false))
+                            {
+                                pending = contents.Current;
+                            }
+                            else
+                            {
+                                contentsDone = true;
+                                pending = null;
+                            }
+                        }
+
+                        if (pending is null || pending.Uid != target.Uid)
+                        {
+                            continue;
+                        }
+
+                        raw = pending.Raw;
+                        pending = null;
+                    }
+                    else if (needsRaw)
+                    {
+                        raw = await store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct).ConfigureAwait(false);
+                        if (raw is null)
+                        {
+                            continue;
+                        }
+                    }
+
+                    var flagsChanged = false;
+                    if (setsSeen && folder.Flags.TryGetValue(target.Uid, out var known) && (known.Flags & MessageFlags.Seen) == 0)
+                    {
+                        var updated = await store.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
+                        if (updated.Count == 1)
+                        {
+                            folder.Flags[target.Uid] = updated[0];
+                            flagsChanged = true;
+                        }
+                    }
+
+                    if (readsBody)
+                    {
+                        read.Add(target.Uid);
+                    }
+
+                    WriteFetch(target, items, summary, raw, flagsChanged);
+                    if (output.Length > 256 * 1024)
+                    {
+                        await FlushAsync(ct).ConfigureAwait(false);
                     }
                 }
-
-                if (readsBody)
-                {
-                    read.Add(target.Uid);
-                }
-
-                WriteFetch(target, items, summary, raw, flagsChanged);
-                if (output.Length > 256 * 1024)
-                {
-                    await FlushAsync(ct).ConfigureAwait(false);
-                }
+            }
+        }
+        finally
+        {
+            if (contents is not null)
+            {
+                await contents.DisposeAsync().ConfigureAwait(false);
             }
         }
 
@@ -435,23 +477,12 @@ internal sealed partial class ImapSession
 
         var folder = selected!;
         var all = folder.Uids.Select((uid, i) => new Target(i + 1, uid)).ToList();
-        var evaluator = new SearchEvaluator(folder.Uids.Count, folder.Uids.Count == 0 ? 0 : folder.Uids[^1]);
-        var matches = new List<long>();
-        foreach (var page in all.Chunk(SummaryPage))
+        var matches = await EvaluateSearchAsync(query!, all, ct).ConfigureAwait(false);
+        if (!c.Uid)
         {
-            var summaries = await LoadSummariesAsync(page, ct).ConfigureAwait(false);
-            foreach (var target in page)
+            for (var i = 0; i < matches.Count; i++)
             {
-                if (!summaries.TryGetValue(target.Uid, out var summary) || !folder.Flags.TryGetValue(target.Uid, out var flags))
-                {
-                    continue;
-                }
-
-                var candidate = new SearchCandidate(target.Sequence, summary, flags, () => store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct));
-                if (await evaluator.MatchesAsync(query!, candidate).ConfigureAwait(false))
-                {
-                    matches.Add(c.Uid ? target.Uid : target.Sequence);
-                }
+                matches[i] = folder.SequenceOf(matches[i]);
             }
         }
 
@@ -468,5 +499,154 @@ internal sealed partial class ImapSession
         }
 
         await Ok(c, c.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The UIDs (ascending) of <paramref name="targets"/> matching <paramref name="query"/>: first
+    /// without decrypting anything (flags, envelopes, and the store's search filters for BODY/TEXT),
+    /// then only the undecided messages are read, a chunk per query, and verified in parallel.
+    /// </summary>
+    private async Task<List<long>> EvaluateSearchAsync(SearchKey query, List<Target> targets, CancellationToken ct)
+    {
+        var folder = selected!;
+        var texts = SearchEvaluator.TextStrings(query);
+        var filtered = new Dictionary<string, IReadOnlySet<long>?>(StringComparer.Ordinal);
+        if (texts.Count > 0 && targets.Count > 0)
+        {
+            var sets = await store.FindTextCandidatesAsync(folder.Folder.Id, texts, ct).ConfigureAwait(false);
+            for (var i = 0; i < texts.Count; i++)
+            {
+                filtered[texts[i]] = sets[i];
+            }
+        }
+
+        var evaluator = new SearchEvaluator(folder.Uids.Count, folder.Uids.Count == 0 ? 0 : folder.Uids[^1], filtered);
+        var needsSummary = SearchEvaluator.NeedsSummary(query);
+        var matches = new List<long>();
+        var undecided = new List<SearchCandidate>();
+        foreach (var page in targets.Chunk(SummaryPage))
+        {
+            var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
+            foreach (var target in page)
+            {
+                MessageSummary? summary = null;
+                if ((summaries is not null && !summaries.TryGetValue(target.Uid, out summary)) || !folder.Flags.TryGetValue(target.Uid, out var flags))
+                {
+                    continue;
+                }
+
+                var candidate = new SearchCandidate(target.Sequence, target.Uid, summary, flags);
+                switch (evaluator.Evaluate(query, candidate))
+                {
+                    case SearchTruth.True:
+                        matches.Add(target.Uid);
+                        break;
+                    case SearchTruth.Unknown:
+                        undecided.Add(candidate);
+                        break;
+                }
+            }
+        }
+
+        if (undecided.Count > 0)
+        {
+            matches.AddRange(await VerifyAsync(evaluator, query, undecided, ct).ConfigureAwait(false));
+            matches.Sort();
+        }
+
+        return matches;
+    }
+
+    /// <summary>
+    /// Decides the undecided messages: first from their stored search texts (no MIME parsing), then,
+    /// for those without one (stored before schema version 5) or still undecided (HEADER keys),
+    /// from their bytes.
+    /// </summary>
+    private async Task<List<long>> VerifyAsync(SearchEvaluator evaluator, SearchKey query, List<SearchCandidate> undecided, CancellationToken ct)
+    {
+        var folderId = selected!.Folder.Id;
+        List<long> matched = [];
+        var unknown = undecided;
+        if (SearchEvaluator.HasBodyOrText(query))
+        {
+            (matched, unknown) = await VerifyPartitionedAsync(
+                    undecided, uids => store.ReadSearchTextsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
+                .ConfigureAwait(false);
+
+            // Still undecided (a HEADER key too): the message bytes decide; texts are not kept meanwhile.
+            foreach (var candidate in unknown)
+            {
+                candidate.Text = null;
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            var (fromBytes, gone) = await VerifyPartitionedAsync(
+                    unknown, uids => store.ReadMessagesAsync(folderId, uids, ct), r => r.Uid, (c, r) => c.Attach(r.Raw), evaluator, query, ct)
+                .ConfigureAwait(false);
+            matched.AddRange(fromBytes);
+
+            // Messages expunged by another session meanwhile: evaluated as the scan did, with no content.
+            foreach (var candidate in gone)
+            {
+                candidate.Attach(null);
+                if (evaluator.Evaluate(query, candidate) == SearchTruth.True)
+                {
+                    matched.Add(candidate.Uid);
+                }
+            }
+        }
+
+        return matched;
+    }
+
+    /// <summary>
+    /// Reads what <paramref name="read"/> gives for the candidates and evaluates them, in as many
+    /// UID ranges in parallel as there are cores (each range its own queries and connection, so
+    /// reading, decryption and matching all spread). Returns the matching UIDs, and the candidates
+    /// still undecided or not read (absent from what <paramref name="read"/> returned).
+    /// </summary>
+    private static async Task<(List<long> Matched, List<SearchCandidate> Unknown)> VerifyPartitionedAsync<T>(
+        List<SearchCandidate> candidates, Func<IReadOnlyList<long>, IAsyncEnumerable<T>> read, Func<T, long> uidOf, Action<SearchCandidate, T> attach,
+        SearchEvaluator evaluator, SearchKey query, CancellationToken ct)
+    {
+        var ordered = candidates.OrderBy(c => c.Uid).ToArray();
+        var parts = ordered.Length < 512 ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var size = (ordered.Length + parts - 1) / Math.Max(parts, 1);
+        var tasks = ordered.Chunk(Math.Max(size, 1)).Select(slice => Task.Run(
+            async () =>
+            {
+                var pending = slice.ToDictionary(c => c.Uid);
+                var matched = new List<long>();
+                var unknown = new List<SearchCandidate>();
+                await foreach (var item in read([.. pending.Keys]).WithCancellation(ct).ConfigureAwait(false))
+                {
+                    if (!pending.Remove(uidOf(item), out var candidate))
+                    {
+                        continue;
+                    }
+
+                    attach(candidate, item);
+                    var result = evaluator.Evaluate(query, candidate);
+                    if (result == SearchTruth.Unknown)
+                    {
+                        unknown.Add(candidate);
+                        continue;
+                    }
+
+                    candidate.Dispose();
+                    if (result == SearchTruth.True)
+                    {
+                        matched.Add(candidate.Uid);
+                    }
+                }
+
+                unknown.AddRange(pending.Values);
+                return (matched, unknown);
+            },
+            ct)).ToArray();
+        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return ([.. results.SelectMany(r => r.matched)], [.. results.SelectMany(r => r.unknown)]);
     }
 }

@@ -127,6 +127,17 @@ public sealed class MessageCipher : IDisposable
         return plaintext;
     }
 
+    /// <summary>
+    /// Derives a 32-byte key for another use of the store (HKDF-SHA256, RFC 5869, with
+    /// <paramref name="purpose"/> as info), so that no second key file exists and the derived key
+    /// is never written anywhere. The caller zeroes it when done.
+    /// </summary>
+    internal byte[] DeriveSubkey(string purpose)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return HKDF.DeriveKey(HashAlgorithmName.SHA256, key, KeySize, salt: [], info: Encoding.ASCII.GetBytes(purpose));
+    }
+
     public void Dispose()
     {
         if (disposed)

@@ -114,9 +114,10 @@ internal sealed partial class PostgresMailStore : SqlMailStore
         }
 
         await session.Command(
-                "WITH blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id) " +
-                "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) " +
-                "SELECT t.folder_id, t.uid, blob.id, @flags, NULL, @date, @size, t.modseq, @envelope " +
+                "WITH blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id), " +
+                "text AS (INSERT INTO message_search_texts (blob_id, data) SELECT id, CAST(@text AS bytea) FROM blob WHERE CAST(@text AS bytea) IS NOT NULL) " +
+                "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
+                "SELECT t.folder_id, t.uid, blob.id, @flags, NULL, @date, @size, t.modseq, @envelope, CAST(@filter AS bytea) " +
                 "FROM blob, unnest(@folders, @uids, @modseqs) AS t (folder_id, uid, modseq)")
             .With("refs", (long)slots.Count)
             .With("size", prepared.Size)
@@ -124,6 +125,8 @@ internal sealed partial class PostgresMailStore : SqlMailStore
             .With("flags", (long)flags)
             .With("date", TimeValue(internalDate))
             .With("envelope", prepared.SealedEnvelope)
+            .With("filter", prepared.SearchFilter)
+            .With("text", prepared.SealedSearchText)
             .With("folders", folders)
             .With("uids", uids)
             .With("modseqs", modseqs)

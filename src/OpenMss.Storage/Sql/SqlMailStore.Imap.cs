@@ -172,8 +172,8 @@ internal abstract partial class SqlMailStore
                         targetFolderId, ct).ConfigureAwait(false)
                     ?? throw new FolderNotFoundException(targetFolderId);
                 await session.Command(
-                        "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) " +
-                        "SELECT @target, @newuid, blob_id, flags, keywords, internal_date, size, @modseq, envelope FROM messages WHERE folder_id = @folder AND uid = @uid")
+                        "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
+                        "SELECT @target, @newuid, blob_id, flags, keywords, internal_date, size, @modseq, envelope, search_filter FROM messages WHERE folder_id = @folder AND uid = @uid")
                     .With("target", targetFolderId)
                     .With("newuid", slot.Uid)
                     .With("modseq", slot.ModSeq)

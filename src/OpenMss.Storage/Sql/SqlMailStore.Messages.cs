@@ -135,10 +135,13 @@ internal abstract partial class SqlMailStore
     private PreparedMessage Prepare(ReadOnlyMemory<byte> raw)
     {
         var envelope = EnvelopeCodec.Parse(raw);
+        var (filter, text) = SearchFilters.Build(raw);
         return new PreparedMessage(
             Cipher.Encrypt(raw.Span, MessagePurpose),
             Cipher.Encrypt(EnvelopeCodec.Serialize(envelope), EnvelopePurpose),
-            raw.Length);
+            raw.Length,
+            filter,
+            text is null ? null : Cipher.Encrypt(text, SearchTextPurpose));
     }
 
     /// <summary>
@@ -167,11 +170,20 @@ internal abstract partial class SqlMailStore
                 .With("data", prepared.SealedBlob)
                 .ExecuteScalarAsync(ct).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
+        if (prepared.SealedSearchText is { } text)
+        {
+            // (A blob id SQLite reuses never meets a leftover row: rows go with their blob, ON DELETE CASCADE.)
+            await session.Command("INSERT INTO message_search_texts (blob_id, data) VALUES (@blob, @data)")
+                .With("blob", blobId)
+                .With("data", text)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
         foreach (var slot in slots)
         {
             await session.Command(
-                    "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) " +
-                    "VALUES (@folder, @uid, @blob, @flags, NULL, @date, @size, @modseq, @envelope)")
+                    "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
+                    "VALUES (@folder, @uid, @blob, @flags, NULL, @date, @size, @modseq, @envelope, @filter)")
                 .With("folder", slot.FolderId)
                 .With("uid", slot.Uid)
                 .With("blob", blobId)
@@ -180,6 +192,7 @@ internal abstract partial class SqlMailStore
                 .With("size", prepared.Size)
                 .With("modseq", slot.ModSeq)
                 .With("envelope", prepared.SealedEnvelope)
+                .With("filter", prepared.SearchFilter)
                 .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }
@@ -200,7 +213,11 @@ internal abstract partial class SqlMailStore
 /// writer's queue, so that parsing and AES run in parallel across sessions and the single writer
 /// only executes SQL.
 /// </summary>
-internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope, long Size);
+/// <remarks>
+/// <see cref="SearchFilter"/> and <see cref="SealedSearchText"/> (see <c>Search/</c>) are null when
+/// the message could not be parsed: SEARCH then reads and parses the message itself.
+/// </remarks>
+internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope, long Size, byte[]? SearchFilter, byte[]? SealedSearchText);
 
 /// <summary>The place a new message takes in a folder.</summary>
 internal readonly record struct MessageSlot(long FolderId, long Uid, long ModSeq);

@@ -99,6 +99,34 @@ internal abstract partial class SqlMailStore
         }, cancellationToken);
     }
 
+    public Task<bool> RenewLeaseAsync(long entryId, string owner, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        var at = Truncate(until);
+
+        // Conditional on the owner: a worker whose lease another one has taken must not take it back.
+        return WriteAsync(async (session, ct) =>
+            await session.Command("UPDATE queue_entries SET lease_until = @until WHERE id = @entry AND lease_owner = @owner")
+                .With("until", TimeValue(at))
+                .With("entry", entryId)
+                .With("owner", owner)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0,
+            cancellationToken);
+    }
+
+    public Task<bool> ReleaseLeaseAsync(long entryId, string owner, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        var next = Truncate(nextAttemptAt);
+        return WriteAsync(async (session, ct) =>
+            await session.Command("UPDATE queue_entries SET next_attempt_at = @next, lease_owner = NULL, lease_until = NULL WHERE id = @entry AND lease_owner = @owner")
+                .With("next", TimeValue(next))
+                .With("entry", entryId)
+                .With("owner", owner)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0,
+            cancellationToken);
+    }
+
     public async Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default)
     {
         var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);

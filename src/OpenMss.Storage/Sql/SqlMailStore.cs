@@ -15,6 +15,7 @@ internal abstract partial class SqlMailStore : IMailStore
     internal const string MessagePurpose = "openmss/message/v1";
     internal const string EnvelopePurpose = "openmss/envelope/v1";
     internal const string KeyCheckPurpose = "openmss/key-check/v1";
+    internal const string SearchTextPurpose = "openmss/search-text/v1";
 
     private const string MailboxColumns = "id, address, kind, display_name, owner_id, created_at";
     private const string FolderColumns = "id, mailbox_id, name, special_use, uid_validity, uid_next, message_count";
@@ -30,7 +31,11 @@ internal abstract partial class SqlMailStore : IMailStore
         Logger = logger;
         Time = timeProvider;
         writer = new WriteBatcher(OpenWriterSessionAsync, logger);
+        SearchFilters = new Search.SearchFilter(cipher);
     }
+
+    /// <summary>Builds and probes the per-message search filters (key derived from <see cref="Cipher"/>).</summary>
+    internal Search.SearchFilter SearchFilters { get; }
 
     protected MessageCipher Cipher { get; }
 
@@ -259,6 +264,7 @@ internal abstract partial class SqlMailStore : IMailStore
 
         await writer.DisposeAsync().ConfigureAwait(false);
         await DisposeConnectionsAsync().ConfigureAwait(false);
+        SearchFilters.Dispose();
         if (ownsCipher)
         {
             Cipher.Dispose();

@@ -27,11 +27,21 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
 
     public virtual Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default) => inner.ReadMessageAsync(folderId, uid, cancellationToken);
 
+    public virtual Task<IReadOnlyList<IReadOnlySet<long>?>> FindTextCandidatesAsync(long folderId, IReadOnlyList<string> texts, CancellationToken cancellationToken = default) => inner.FindTextCandidatesAsync(folderId, texts, cancellationToken);
+
+    public virtual IAsyncEnumerable<StoredMessageContent> ReadMessagesAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) => inner.ReadMessagesAsync(folderId, uids, cancellationToken);
+
+    public virtual IAsyncEnumerable<SearchText> ReadSearchTextsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) => inner.ReadSearchTextsAsync(folderId, uids, cancellationToken);
+
     public virtual Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) => inner.EnqueueAsync(message, cancellationToken);
 
     public virtual Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default) => inner.LeaseDueAsync(now, max, leaseFor, owner, cancellationToken);
 
     public virtual Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default) => inner.ReadQueuedMessageAsync(entryId, cancellationToken);
+
+    public virtual Task<bool> RenewLeaseAsync(long entryId, string owner, DateTimeOffset until, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(entryId, owner, until, cancellationToken);
+
+    public virtual Task<bool> ReleaseLeaseAsync(long entryId, string owner, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(entryId, owner, nextAttemptAt, cancellationToken);
 
     public virtual Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default) => inner.RecordAttemptAsync(attempt, cancellationToken);
 

@@ -73,6 +73,15 @@ public sealed class TestMailStore : IMailStore
     public Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default) =>
         Store.ReadMessageAsync(folderId, uid, cancellationToken);
 
+    public Task<IReadOnlyList<IReadOnlySet<long>?>> FindTextCandidatesAsync(long folderId, IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        Store.FindTextCandidatesAsync(folderId, texts, cancellationToken);
+
+    public IAsyncEnumerable<StoredMessageContent> ReadMessagesAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) =>
+        Store.ReadMessagesAsync(folderId, uids, cancellationToken);
+
+    public IAsyncEnumerable<SearchText> ReadSearchTextsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) =>
+        Store.ReadSearchTextsAsync(folderId, uids, cancellationToken);
+
     public Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) =>
         Store.EnqueueAsync(message, cancellationToken);
 
@@ -81,6 +90,12 @@ public sealed class TestMailStore : IMailStore
 
     public Task<byte[]?> ReadQueuedMessageAsync(long entryId, CancellationToken cancellationToken = default) =>
         Store.ReadQueuedMessageAsync(entryId, cancellationToken);
+
+    public Task<bool> RenewLeaseAsync(long entryId, string owner, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        Store.RenewLeaseAsync(entryId, owner, until, cancellationToken);
+
+    public Task<bool> ReleaseLeaseAsync(long entryId, string owner, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) =>
+        Store.ReleaseLeaseAsync(entryId, owner, nextAttemptAt, cancellationToken);
 
     public Task RecordAttemptAsync(QueueAttempt attempt, CancellationToken cancellationToken = default) =>
         Store.RecordAttemptAsync(attempt, cancellationToken);

@@ -19,10 +19,20 @@ using OpenMss.Trust;
 // peer operator would on the same machine; its CPU is included in the process figures.
 //
 // usage: OpenMss.Bench relay [--backend sqlite|postgres] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]
+//        OpenMss.Bench relay-external --target 127.0.0.1:2525 --cert client.pem --key client.key
+//              [--rcpt-domain medecin.mssante.fr] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]
+//              [--server-pid PID[,PID]] [--delivered-dir DIR] [--label NAME]
+//   The same clients against any server (another OpenMSS process, Postfix, ...): bench/compare.sh.
 var arguments = Args.Parse(args);
+if (arguments.Command == "relay-external")
+{
+    return await ExternalRelay.RunAsync(arguments);
+}
+
 if (arguments.Command != "relay")
 {
     Console.Error.WriteLine("usage: OpenMss.Bench relay [--backend sqlite|postgres] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]");
+    Console.Error.WriteLine("       OpenMss.Bench relay-external --target host:port --cert client.pem --key client.key [--server-pid PID] [--delivered-dir DIR] ...");
     return 2;
 }
 
@@ -78,7 +88,7 @@ try
         await node.Store.CreateMailboxAsync(new NewMailbox($"dr{i}@medecin.mssante.fr", MailboxKind.Personal));
     }
 
-    var message = BuildMessage(size);
+    var message = RelayMessages.Build(size);
     var endpoint = node.RelayEndPoint;
     long accepted = 0;
     var latencies = new List<double>[connections];
@@ -127,21 +137,6 @@ try
 finally
 {
     work.Delete(recursive: true);
-}
-
-static byte[] BuildMessage(int size)
-{
-    var header = "From: Claire Martin <claire.martin@pharmacien.mssante.fr>\r\nTo: dr@medecin.mssante.fr\r\n" +
-                 "Subject: bench\r\nMessage-ID: <bench@pharmacien.mssante.fr>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0100\r\n" +
-                 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
-    var sb = new StringBuilder(header);
-    var line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.\r\n";
-    while (sb.Length + line.Length < size)
-    {
-        sb.Append(line);
-    }
-
-    return Encoding.ASCII.GetBytes(sb.ToString());
 }
 
 static async Task<string> CreatePostgresDatabaseAsync()

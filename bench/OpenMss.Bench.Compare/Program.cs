@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using MailKit.Security;
+using OpenMss.Core;
+using OpenMss.Imap.Server;
+using OpenMss.Storage;
+using StoreFlags = OpenMss.Storage.MessageFlags;
+
+// The IMAP half of bench/compare.sh (SPEC §4: FETCH at least as fast as Dovecot, body SEARCH ten
+// times Dovecot's unindexed scan), with one client implementation (MailKit) for both servers.
+//
+//   maildir       writes the generated mailbox as a Maildir (cur/, S=size in the names, seen flags)
+//                 for Dovecot: OpenMss.Bench.Compare maildir --dir D --count N [--needle-period P]
+//   openmss-imap  fills a SQLite store (encrypted at rest, IMailStore.AppendAsync by 8 writers, as
+//                 bench/OpenMss.Bench.Imap does) with the same messages, serves it with the real
+//                 ImapServer (implicit TLS) on a free loopback port, prints "ready port=P", and runs
+//                 until its standard input closes:
+//                 OpenMss.Bench.Compare openmss-imap --count N --cert c.pem --key c.key [--needle-period P]
+//   imap-client   measures FETCH of envelopes and body SEARCH (rare word, absent word) with MailKit,
+//                 and the same FETCH with a raw line client (the server's time without MailKit's parsing),
+//                 on each server in turn, run after run:
+//                 OpenMss.Bench.Compare imap-client --targets dovecot:PORT:PID,openmss:PORT:PID
+//                 [--user bench] [--password bench] [--fetch 20000] [--runs 5] [--search-runs 2] [--bytes B]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var arguments = Args.Parse(args);
+return arguments.Command switch
+{
+    "maildir" => Compare.WriteMaildir(arguments),
+    "openmss-imap" => await Compare.ServeOpenMssAsync(arguments),
+    "imap-client" => await Compare.MeasureImapAsync(arguments),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: OpenMss.Bench.Compare maildir|openmss-imap|imap-client [options] (see Program.cs)");
+    return 2;
+}
+
+internal static class Compare
+{
+    private const int Seed = 42;
+    private static readonly DateTimeOffset FirstArrival = new(2025, 1, 1, 8, 0, 0, TimeSpan.Zero);
+
+    public static int WriteMaildir(Args arguments)
+    {
+        var root = arguments.Get("dir", "");
+        var count = arguments.GetInt("count", 100_000);
+        var generator = new MessageGenerator(Seed, arguments.GetInt("needle-period", 25_000));
+        var cur = Path.Combine(root, "cur");
+        Directory.CreateDirectory(cur);
+        Directory.CreateDirectory(Path.Combine(root, "new"));
+        Directory.CreateDirectory(Path.Combine(root, "tmp"));
+        long bytes = 0;
+        var needles = 0;
+        var clock = Stopwatch.StartNew();
+        // File creation dominates (about a millisecond each on a virtual disk): several at a time.
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 6 }, index =>
+        {
+            // Maildir stores LF line ends; Dovecot serves them as CRLF (the sizes it reports are the CRLF ones).
+            var raw = generator.Create(index);
+            Interlocked.Add(ref bytes, raw.Length);
+            if (generator.IsNeedle(index))
+            {
+                Interlocked.Increment(ref needles);
+            }
+
+            var lf = System.Text.Encoding.ASCII.GetBytes(System.Text.Encoding.ASCII.GetString(raw).Replace("\r\n", "\n", StringComparison.Ordinal));
+            var arrival = FirstArrival.AddMinutes(index * 5);
+            var flags = index % 3 == 0 ? "" : "S";
+            var name = string.Create(CultureInfo.InvariantCulture, $"{arrival.ToUnixTimeSeconds()}.M{index}P1.bench,S={lf.Length},W={raw.Length}:2,{flags}");
+            var path = Path.Combine(cur, name);
+            File.WriteAllBytes(path, lf);
+            File.SetLastWriteTimeUtc(path, arrival.UtcDateTime);
+        });
+        Console.WriteLine($"maildir dir={root} messages={count} bytes={bytes} needles={needles} seconds={clock.Elapsed.TotalSeconds:F1}");
+        return 0;
+    }
+
+    public static async Task<int> ServeOpenMssAsync(Args arguments)
+    {
+        var count = arguments.GetInt("count", 100_000);
+        var generator = new MessageGenerator(Seed, arguments.GetInt("needle-period", 25_000));
+        var work = Directory.CreateTempSubdirectory("openmss-compare-imap-");
+        try
+        {
+            await using var store = await MailStoreFactory.OpenAsync(new StorageOptions
+            {
+                Provider = "sqlite",
+                ConnectionString = Path.Combine(work.FullName, "bench.db"),
+                EncryptionKeyFile = Path.Combine(work.FullName, "message.key"),
+            });
+            var mailbox = await store.CreateMailboxAsync(new NewMailbox("bench@medecin.mssante.fr", MailboxKind.Personal, "Dr Bench", "810000000001"));
+            var inbox = (await store.FindFolderAsync(mailbox.Id, "INBOX"))!;
+            var clock = Stopwatch.StartNew();
+            long bytes = 0;
+            var next = 0;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next) - 1) < count)
+                {
+                    var raw = generator.Create(index);
+                    Interlocked.Add(ref bytes, raw.Length);
+                    var flags = index % 3 == 0 ? StoreFlags.None : StoreFlags.Seen;
+                    await store.AppendAsync(inbox.Id, raw, flags, FirstArrival.AddMinutes(index * 5));
+                }
+            })));
+            Console.Error.WriteLine($"openmss-imap filled {count} messages ({bytes} bytes) in {clock.Elapsed.TotalSeconds:F1}s");
+
+            using var certificate = X509Certificate2.CreateFromPemFile(arguments.Get("cert", ""), arguments.Get("key", ""));
+            await using var server = new ImapServer(
+                new ImapServerOptions
+                {
+                    Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+                    TlsMode = ImapTlsMode.Implicit,
+                    ServerCertificate = certificate,
+                    HostName = "imap.medecin.mssante.fr",
+                    AllowPasswordAuthentication = true,
+                },
+                store,
+                new BenchAuthenticator(),
+                new StoreAuditSink(store));
+            await server.StartAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ready port={server.LocalEndPoint.Port} pid={Environment.ProcessId} messages={count} bytes={bytes} fill_seconds={clock.Elapsed.TotalSeconds:F1}"));
+            await Console.In.ReadToEndAsync();
+            return 0;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    public static async Task<int> MeasureImapAsync(Args arguments)
+    {
+        var fetch = arguments.GetInt("fetch", 20_000);
+        var runs = arguments.GetInt("runs", 5);
+        var searchRuns = arguments.GetInt("search-runs", 2);
+        var bytes = long.Parse(arguments.Get("bytes", "0"), CultureInfo.InvariantCulture);
+        var user = arguments.Get("user", "bench");
+        var password = arguments.Get("password", "bench");
+
+        // label:port:pid,label:port:pid — every measurement runs on each server in turn, run after
+        // run, so that a burst of other work on the machine does not land on one side only.
+        var targets = new List<Target>();
+        foreach (var spec in arguments.Get("targets", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = spec.Split(':');
+            var port = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            var client = new ImapClient();
+            // The certificates come from the bench's own authority; TLS itself is what matters here.
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.SslOnConnect);
+            await client.AuthenticateAsync(user, password);
+            var clock = Stopwatch.StartNew();
+            await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+            Report($"imap label={parts[0]} op=select messages={client.Inbox.Count} seconds={clock.Elapsed.TotalSeconds:F3}");
+            var raw = await RawImapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            await raw.CommandAsync($"LOGIN {user} {password}");
+            await raw.CommandAsync("SELECT INBOX");
+            targets.Add(new Target(parts[0], int.Parse(parts[2], CultureInfo.InvariantCulture), client, raw));
+        }
+
+        var last = Math.Min(fetch, targets.Min(t => t.Client.Inbox.Count)) - 1;
+        var request = new FetchRequest(MessageSummaryItems.Envelope | MessageSummaryItems.Flags);
+        var command = $"FETCH 1:{last + 1} (FLAGS ENVELOPE)";
+
+        // Warm-up, not counted: JIT on one side, Dovecot's index and cache files on the other.
+        foreach (var t in targets)
+        {
+            await t.Client.Inbox.FetchAsync(0, last, request);
+            await t.Raw.CommandAsync(command, keepUntagged: false);
+        }
+
+        for (var i = 0; i < runs; i++)
+        {
+            foreach (var t in targets)
+            {
+                var cpu = ProcessTreeCpu.Seconds(t.Pid);
+                var sw = Stopwatch.StartNew();
+                var summaries = await t.Client.Inbox.FetchAsync(0, last, request);
+                t.Add("fetch_envelopes", sw.Elapsed.TotalSeconds, ProcessTreeCpu.Seconds(t.Pid) - cpu);
+                t.Envelopes = summaries.Count(s => s.Envelope is not null);
+
+                // The same FETCH with a raw line client (no response parsing): the server's time, not MailKit's.
+                cpu = ProcessTreeCpu.Seconds(t.Pid);
+                t.Raw.BytesReceived = 0;
+                sw.Restart();
+                var reply = await t.Raw.CommandAsync(command, keepUntagged: false);
+                t.Add("fetch_envelopes_raw", sw.Elapsed.TotalSeconds, ProcessTreeCpu.Seconds(t.Pid) - cpu);
+                t.Responses = reply.UntaggedCount;
+                t.ResponseBytes = t.Raw.BytesReceived;
+            }
+        }
+
+        foreach (var t in targets)
+        {
+            var (times, cpus) = t.Results["fetch_envelopes"];
+            Report($"imap label={t.Label} op=fetch_envelopes messages={last + 1} envelopes={t.Envelopes} best={times.Min():F3}s median={Median(times):F3}s " +
+                   $"server_cpu_median={Median(cpus):F2}s rate={(last + 1) / times.Min():F0}/s");
+            (times, cpus) = t.Results["fetch_envelopes_raw"];
+            Report($"imap label={t.Label} op=fetch_envelopes_raw messages={last + 1} responses={t.Responses} response_bytes={t.ResponseBytes} best={times.Min():F3}s " +
+                   $"median={Median(times):F3}s server_cpu_median={Median(cpus):F2}s rate={(last + 1) / times.Min():F0}/s");
+        }
+
+        foreach (var (op, word) in new[] { ("search_rare", MessageGenerator.Needle), ("search_absent", MessageGenerator.Absent) })
+        {
+            foreach (var t in targets)
+            {
+                await t.Client.Inbox.SearchAsync(SearchQuery.BodyContains(word)); // warm-up: page cache, JIT
+            }
+
+            for (var i = 0; i < searchRuns; i++)
+            {
+                foreach (var t in targets)
+                {
+                    var cpu = ProcessTreeCpu.Seconds(t.Pid);
+                    var sw = Stopwatch.StartNew();
+                    var found = await t.Client.Inbox.SearchAsync(SearchQuery.BodyContains(word));
+                    t.Add(op, sw.Elapsed.TotalSeconds, ProcessTreeCpu.Seconds(t.Pid) - cpu);
+                    t.Matches = found.Count;
+                }
+            }
+
+            foreach (var t in targets)
+            {
+                var (times, cpus) = t.Results[op];
+                Report($"imap label={t.Label} op={op} word={word} messages={t.Client.Inbox.Count} bytes={bytes} matches={t.Matches} best={times.Min():F3}s " +
+                       $"median={Median(times):F3}s server_cpu_median={Median(cpus):F2}s rate={bytes / 1e6 / times.Min():F0}MB/s");
+            }
+        }
+
+        foreach (var t in targets)
+        {
+            await t.Raw.CommandAsync("LOGOUT");
+            t.Raw.Dispose();
+            await t.Client.DisconnectAsync(quit: true);
+            t.Client.Dispose();
+        }
+
+        return 0;
+    }
+
+    /// <summary>One server under measurement: its sessions and what was measured on it.</summary>
+    private sealed class Target(string label, int pid, ImapClient client, RawImapClient raw)
+    {
+        public string Label { get; } = label;
+
+        public int Pid { get; } = pid;
+
+        public ImapClient Client { get; } = client;
+
+        public RawImapClient Raw { get; } = raw;
+
+        public Dictionary<string, (List<double> Times, List<double> Cpus)> Results { get; } = [];
+
+        public int Envelopes { get; set; }
+
+        public int Responses { get; set; }
+
+        public long ResponseBytes { get; set; }
+
+        public int Matches { get; set; }
+
+        public void Add(string op, double seconds, double cpu)
+        {
+            if (!Results.TryGetValue(op, out var lists))
+            {
+                lists = ([], []);
+                Results[op] = lists;
+            }
+
+            lists.Times.Add(seconds);
+            lists.Cpus.Add(cpu);
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static void Report(string line) => Console.WriteLine(line);
+}
+
+/// <summary>Every user <c>name</c> with the bench password owns <c>name@medecin.mssante.fr</c>.</summary>
+internal sealed class BenchAuthenticator : IImapAuthenticator
+{
+    public ValueTask<ImapAuthenticationResult> AuthenticatePasswordAsync(string user, string password, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(password == "bench" && authorizationId is null
+            ? ImapAuthenticationResult.Success(new ImapPrincipal(user, user + "@medecin.mssante.fr"))
+            : ImapAuthenticationResult.Failure("bad credentials"));
+
+    public ValueTask<ImapAuthenticationResult> AuthenticateTokenAsync(string token, string? user, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(ImapAuthenticationResult.Failure("no tokens here"));
+
+    public ValueTask<bool> IsStillAuthorizedAsync(ImapPrincipal principal, CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+}
+
+internal sealed record Args(string Command, Dictionary<string, string> Options)
+{
+    public static Args Parse(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            options[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Args(args.Length > 0 ? args[0] : "", options);
+    }
+
+    public string Get(string name, string fallback) => Options.TryGetValue(name, out var v) ? v : fallback;
+
+    public int GetInt(string name, int fallback) => Options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

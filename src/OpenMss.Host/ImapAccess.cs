@@ -48,6 +48,8 @@ public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator crede
     {
         if (check.Outcome == CredentialOutcome.Unavailable)
         {
+            // Not a failure of the client's (no throttling), but still an access attempt to record.
+            await AuditAsync(user ?? "unknown", authorizationId, "auth", "error", client, cancellationToken);
             return ImapAuthenticationResult.Failure("Authentication service unavailable, try again later", temporary: true);
         }
 

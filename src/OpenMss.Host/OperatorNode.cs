@@ -184,11 +184,17 @@ public sealed class OperatorNode : IAsyncDisposable
             ServerCertificate = Certificate,
             MaxMessageSize = Config.Relay.MaxMessageSize,
             MaxSessions = Config.Relay.MaxSessions,
+            MaxSessionsPerAddress = Config.Relay.MaxSessionsPerAddress,
             MaxRecipients = Config.Relay.MaxRecipients,
             CommandTimeout = Config.Relay.CommandTimeout,
             DataTimeout = Config.Relay.DataTimeout,
         };
-        var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time);
+        var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
+        {
+            // NOTIFY=SUCCESS (RFC 3461): the "delivered" report goes back through the queue. A lambda:
+            // the submitter is created after the relay starts.
+            DeliveryNotifier = (from, delivered, raw, envelopeId, arrival, ct) => Submitter.NotifyDeliveredAsync(from, delivered, raw, envelopeId, arrival, ct),
+        };
         _relay = new SmtpServer(relayOptions, relayPolicy, loggerFactory);
         await _relay.StartAsync(cancellationToken);
         _owned.Add(_relay);
@@ -207,6 +213,9 @@ public sealed class OperatorNode : IAsyncDisposable
                 DelayNotificationAfter = Config.Queue.DelayNotificationAfter,
                 GiveUpAfter = Config.Queue.GiveUpAfter,
                 MaxConcurrentDeliveries = Config.Queue.MaxConcurrentDeliveries,
+                MaxConcurrentDeliveriesPerDestination = Config.Queue.MaxConcurrentDeliveriesPerDestination,
+                BusyDestinationDelay = Config.Queue.BusyDestinationDelay,
+                LeaseDuration = Config.Queue.LeaseDuration,
             },
             loggerFactory,
             time);
@@ -247,6 +256,9 @@ public sealed class OperatorNode : IAsyncDisposable
                     Issuer = new Uri(Config.Identity.Issuer),
                     Audience = Config.Identity.Audience,
                     TrustAnchor = anchor,
+                    IntrospectionClientId = string.IsNullOrWhiteSpace(Config.Identity.IntrospectionClientId) ? null : Config.Identity.IntrospectionClientId,
+                    IntrospectionClientSecret = await ReadIntrospectionSecretAsync(Config.Identity, cancellationToken),
+                    IntrospectionCacheDuration = Config.Identity.IntrospectionCache,
                 },
                 loggerFactory.CreateLogger<OpenMss.Identity.Validation.AccessTokenValidator>());
             _ownedSync.Add(tokens);
@@ -262,6 +274,22 @@ public sealed class OperatorNode : IAsyncDisposable
         }
 
         return new ProfessionalAuthenticator(Store, tokens, accounts, allowPasswords, loggerFactory.CreateLogger<ProfessionalAuthenticator>());
+    }
+
+    private static async Task<string?> ReadIntrospectionSecretAsync(IdentityConfig identity, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(identity.IntrospectionClientId))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(identity.IntrospectionClientSecretFile))
+        {
+            throw new InvalidOperationException("identity.introspectionClientId needs identity.introspectionClientSecretFile.");
+        }
+
+        var secret = (await File.ReadAllTextAsync(identity.IntrospectionClientSecretFile, cancellationToken)).Trim();
+        return secret.Length > 0 ? secret : throw new InvalidOperationException($"The introspection secret file {identity.IntrospectionClientSecretFile} is empty.");
     }
 
     private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -320,6 +348,7 @@ public sealed class OperatorNode : IAsyncDisposable
             ImplicitTls = implicitTls,
             MaxMessageSize = Config.Relay.MaxMessageSize,
             MaxSessions = Config.Relay.MaxSessions,
+            MaxSessionsPerAddress = Config.Relay.MaxSessionsPerAddress,
             MaxRecipients = Config.Relay.MaxRecipients,
             CommandTimeout = Config.Relay.CommandTimeout,
             DataTimeout = Config.Relay.DataTimeout,
@@ -338,12 +367,31 @@ public sealed class OperatorNode : IAsyncDisposable
 
     private WebApplication BuildWeb(ILoggerFactory loggerFactory)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Never Development (no developer exception page), and no appsettings.json or command line
+        // read from the working folder: only the operator's configuration decides what listens.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Microsoft.Extensions.Hosting.Environments.Production,
+            ApplicationName = typeof(OperatorNode).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        // The framework logs request URLs at Information (autoconfig's ?emailaddress= is a mailbox
+        // address, a patient's one carries the INS): only its warnings and errors reach the operator's logs.
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        // Everything else at any level: the caller's own filters decide.
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
         var listen = ParseEndPoint(Config.Web.Listen);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 64 * 1024;
+            k.Listen(listen);
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(OpenMss.Smtp.Inbound.SmtpMetrics.MeterName, DeliveryMetrics.MeterName)
@@ -352,6 +400,14 @@ public sealed class OperatorNode : IAsyncDisposable
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            headers.CacheControl = "no-store";
+            return next(context);
+        });
         app.MapGet("/health", async (CancellationToken ct) =>
         {
             var depth = await Store.CountQueueAsync(ct);

@@ -54,6 +54,13 @@ public sealed class ProfessionalAuthenticator(
         }
 
         var check = await tokens.ValidateAsync(token, cancellationToken);
+        if (check.IssuerUnavailable)
+        {
+            // The identity provider is down: 454 / [UNAVAILABLE], not a failure that locks the client out.
+            logger.LogWarning("Access token not checked: {Reason}", check.Failure);
+            return CredentialCheck.Unavailable;
+        }
+
         if (!check.IsValid || check.Subject is null)
         {
             logger.LogInformation("Access token refused: {Reason}", check.Failure);

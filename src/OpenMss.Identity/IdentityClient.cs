@@ -31,6 +31,14 @@ public sealed class IdentityClient
     /// <summary>May use the client credentials grant (RFC 6749 §4.4); confidential clients only.</summary>
     public bool AllowClientCredentials { get; init; }
 
+    /// <summary>
+    /// A mail resource server (IMAP, submission) that may ask the introspection endpoint (RFC 7662)
+    /// whether an access token of the <see cref="IdentityProtocol.MailAudience"/> audience is still
+    /// active, e.g. with <see cref="Validation.AccessTokenValidatorOptions.IntrospectionClientId"/>.
+    /// Confidential clients only.
+    /// </summary>
+    public bool AllowIntrospection { get; init; }
+
     /// <summary>May get refresh tokens (scope <c>offline_access</c>). Default true.</summary>
     public bool AllowRefreshTokens { get; init; } = true;
 

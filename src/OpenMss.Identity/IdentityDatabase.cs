@@ -15,7 +15,7 @@ public enum IdentityDatabaseKind
 }
 
 /// <summary>
-/// Where the identity provider keeps its accounts, sign-in audit and OpenIddict tables
+/// Where the identity provider keeps its accounts, sign-in audit, failed sign-in counters and OpenIddict tables
 /// (applications, authorizations, tokens): a SQLite file or a PostgreSQL database. The tables are
 /// created on first use; they can share a PostgreSQL database with other OpenMSS parts.
 /// </summary>

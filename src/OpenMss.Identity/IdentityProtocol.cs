@@ -38,6 +38,9 @@ public static class IdentityProtocol
     /// <summary>Path of the UserInfo endpoint.</summary>
     public const string UserInfoPath = "/connect/userinfo";
 
+    /// <summary>Path of the token introspection endpoint (RFC 7662), for mail servers registered with <see cref="IdentityClient.AllowIntrospection"/>.</summary>
+    public const string IntrospectionPath = "/connect/introspect";
+
     /// <summary>Path of the end-session (sign-out) endpoint.</summary>
     public const string EndSessionPath = "/connect/logout";
 }

@@ -28,7 +28,10 @@ namespace OpenMss.Identity;
 /// claims <c>name</c> and <c>rpps</c>, audience <c>openmss-mail</c> for the <c>mail</c> scope) by the
 /// authorization code flow with PKCE (RFC 7636), refresh tokens, the password grant (for clients
 /// flagged for it, code in the <c>otp</c> field) and client credentials. Discovery and JWKS are at
-/// the standard <c>/.well-known/</c> paths.
+/// the standard <c>/.well-known/</c> paths; token introspection (RFC 7662) answers mail servers
+/// registered for it, and says <c>active: false</c> as soon as an account is disabled or deleted.
+/// TOTP secrets are sealed in the database under a key file, failed sign-in counters are shared
+/// through the database.
 /// </summary>
 public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 {
@@ -36,7 +39,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     private readonly ILoggerFactory _hostLoggerFactory;
     private int _disposed;
 
-    private IdentityProvider(WebApplication app, ILoggerFactory hostLoggerFactory, Uri issuer, IPEndPoint endPoint, IAccountStore accounts, SignInAuditLog audit, string signingKeyPath)
+    private IdentityProvider(WebApplication app, ILoggerFactory hostLoggerFactory, Uri issuer, IPEndPoint endPoint, IAccountStore accounts, SignInAuditLog audit, string signingKeyPath, string secretsKeyPath)
     {
         _app = app;
         _hostLoggerFactory = hostLoggerFactory;
@@ -45,6 +48,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         Accounts = accounts;
         Audit = audit;
         SigningKeyPath = signingKeyPath;
+        SecretsKeyPath = secretsKeyPath;
     }
 
     /// <summary>The issuer URL (with a trailing slash), as in the tokens' <c>iss</c> and the discovery document.</summary>
@@ -55,6 +59,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
     /// <summary>The token endpoint.</summary>
     public Uri TokenEndpoint => new(Issuer, IdentityProtocol.TokenPath.TrimStart('/'));
+
+    /// <summary>The token introspection endpoint (RFC 7662).</summary>
+    public Uri IntrospectionEndpoint => new(Issuer, IdentityProtocol.IntrospectionPath.TrimStart('/'));
 
     /// <summary>The authorization endpoint.</summary>
     public Uri AuthorizationEndpoint => new(Issuer, IdentityProtocol.AuthorizationPath.TrimStart('/'));
@@ -70,6 +77,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
     /// <summary>The PEM file of the token signing key.</summary>
     public string SigningKeyPath { get; }
+
+    /// <summary>The AES-256-GCM key file that seals TOTP secrets in the database.</summary>
+    public string SecretsKeyPath { get; }
 
     /// <summary>Starts the provider; returns once it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">Plain HTTP on a non-loopback address, or a misconfiguration.</exception>
@@ -92,10 +102,16 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             var encryptionKey = KeyFiles.LoadOrCreate(settings.EncryptionKeyPath, logger);
 
             var dbOptions = AccountStore.BuildOptions(settings.Database, hostLoggerFactory);
-            var ownStore = await AccountStore.OpenAsync(settings.Database, options.TimeProvider, hostLoggerFactory, cancellationToken).ConfigureAwait(false);
+            var ownStore = await AccountStore.OpenAsync(settings.Database, new AccountStoreOptions
+            {
+                SecretsKeyPath = settings.SecretsKeyPath,
+                TimeProvider = options.TimeProvider,
+                LoggerFactory = hostLoggerFactory,
+            }, cancellationToken).ConfigureAwait(false);
             var accounts = options.Accounts ?? ownStore;
             var audit = new SignInAuditLog(dbOptions, loggerFactory, options.TimeProvider);
-            var signIn = new SignInService(accounts, new SignInThrottle(options.Throttle, options.TimeProvider), audit);
+            var throttle = new SignInThrottle(options.Throttle, options.TimeProvider, dbOptions, settings.Database.Kind);
+            var signIn = new SignInService(accounts, throttle, audit);
             var issuerSlot = new IssuerSlot(options.Issuer);
 
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -110,13 +126,19 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             ConfigureServices(builder.Services, options, settings, signingKey, encryptionKey, issuerSlot);
             builder.Services.AddSingleton(accounts);
             builder.Services.AddSingleton(signIn);
+            builder.Services.AddSingleton(new IntrospectionPolicy(options.Clients.Where(c => c.AllowIntrospection).Select(c => c.ClientId)));
             builder.Services.AddSingleton(new SessionSettings(options.SignInSessionLifetime));
             builder.Services.AddSingleton<OidcEndpoints>();
 
             var app = builder.Build();
             try
             {
-                await PrepareDatabaseAsync(app, options, audit, cancellationToken).ConfigureAwait(false);
+                await PrepareDatabaseAsync(app, options, audit, throttle, cancellationToken).ConfigureAwait(false);
+
+                // SPEC §3.3: errors outside the OAuth protocol (unknown path, failure) are RFC 9457
+                // problem details, never a stack trace; OAuth errors keep their RFC 6749 JSON bodies.
+                app.UseExceptionHandler();
+                app.UseStatusCodePages();
 
                 // Until the issuer is known (it may depend on the bound port) every request waits outside.
                 app.Use((context, next) => issuerSlot.Ready ? next(context) : Unavailable(context));
@@ -136,7 +158,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
                 LogStarted(logger, issuer, settings.Database);
                 started = true;
-                return new IdentityProvider(app, hostLoggerFactory, issuer, endPoint, accounts, audit, settings.SigningKeyPath);
+                return new IdentityProvider(app, hostLoggerFactory, issuer, endPoint, accounts, audit, settings.SigningKeyPath, settings.SecretsKeyPath);
             }
             finally
             {
@@ -242,12 +264,20 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         signingKeyPath = Path.GetFullPath(signingKeyPath);
         var encryptionKeyPath = Path.GetFullPath(options.EncryptionKeyPath
             ?? Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "encryption-key.pem"));
-        if (encryptionKeyPath == signingKeyPath)
+        var secretsKeyPath = Path.GetFullPath(options.SecretsKeyPath
+            ?? Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "totp-secrets.key"));
+        if (encryptionKeyPath == signingKeyPath || secretsKeyPath == signingKeyPath || secretsKeyPath == encryptionKeyPath)
         {
-            throw new InvalidOperationException("The signing and encryption keys must be different files.");
+            throw new InvalidOperationException("The signing, encryption and secrets keys must be different files.");
         }
 
-        return new ResolvedSettings(database, signingKeyPath, encryptionKeyPath);
+        if (database.Kind == IdentityDatabaseKind.Sqlite && secretsKeyPath == database.SqliteFilePath)
+        {
+            throw new InvalidOperationException("The secrets key must be kept outside the database.");
+        }
+
+        var dataProtectionKeysPath = Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "data-protection-keys");
+        return new ResolvedSettings(database, signingKeyPath, encryptionKeyPath, secretsKeyPath, dataProtectionKeysPath);
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, IdentityProviderOptions options)
@@ -278,10 +308,16 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     {
         services.AddLogging();
         services.AddRouting();
+        services.AddProblemDetails();
 
-        // Cookies and antiforgery tokens only bridge a sign-in of a few minutes: keys in memory are
-        // enough (after a restart a browser signs in again), and nothing is written under $HOME.
-        services.AddSingleton<IDataProtectionProvider>(sp => new EphemeralDataProtectionProvider(sp.GetRequiredService<ILoggerFactory>()));
+        // Cookies and antiforgery tokens are protected with DataProtection keys. Replacing only the
+        // provider with an ephemeral one is not enough: AddAntiforgery/AddAuthentication still
+        // register the key ring and its hosted service, which writes unencrypted key files under
+        // $HOME/.aspnet/DataProtection-Keys at start. The keys go next to the provider's other keys,
+        // in a folder only its owner can enter (the files themselves are created 0600).
+        services.AddDataProtection()
+            .SetApplicationName("openmss-identity")
+            .PersistKeysToFileSystem(PrivateDirectory.Create(settings.DataProtectionKeysPath));
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "openmss_idp_af";
@@ -309,7 +345,8 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                 server.SetAuthorizationEndpointUris(IdentityProtocol.AuthorizationPath.TrimStart('/'))
                     .SetTokenEndpointUris(IdentityProtocol.TokenPath.TrimStart('/'))
                     .SetUserInfoEndpointUris(IdentityProtocol.UserInfoPath.TrimStart('/'))
-                    .SetEndSessionEndpointUris(IdentityProtocol.EndSessionPath.TrimStart('/'));
+                    .SetEndSessionEndpointUris(IdentityProtocol.EndSessionPath.TrimStart('/'))
+                    .SetIntrospectionEndpointUris(IdentityProtocol.IntrospectionPath.TrimStart('/'));
                 server.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
                     .AllowPasswordFlow()
@@ -323,6 +360,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 server.SetRefreshTokenLifetime(options.RefreshTokenLifetime);
                 server.AddEventHandler(OneTimeCodeRedaction.Descriptor);
+                server.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
+                server.AddEventHandler(IntrospectionAuthorizedParty.Descriptor);
+                server.AddEventHandler(IntrospectionAccountStatus.Descriptor);
                 if (options.Issuer is not null)
                 {
                     server.SetIssuer(options.Issuer);
@@ -346,7 +386,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task PrepareDatabaseAsync(WebApplication app, IdentityProviderOptions options, SignInAuditLog audit, CancellationToken cancellationToken)
+    private static async Task PrepareDatabaseAsync(WebApplication app, IdentityProviderOptions options, SignInAuditLog audit, SignInThrottle throttle, CancellationToken cancellationToken)
     {
         var scope = app.Services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
@@ -361,6 +401,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         }
 
         await audit.PurgeAsync(options.AuditRetention, cancellationToken).ConfigureAwait(false);
+        await throttle.PruneAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static IPEndPoint BoundEndPoint(WebApplication app, IPEndPoint requested)
@@ -387,7 +428,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Identity provider {Issuer} started (database {Database})")]
     private static partial void LogStarted(ILogger logger, Uri issuer, IdentityDatabase database);
 
-    private sealed record ResolvedSettings(IdentityDatabase Database, string SigningKeyPath, string EncryptionKeyPath);
+    private sealed record ResolvedSettings(IdentityDatabase Database, string SigningKeyPath, string EncryptionKeyPath, string SecretsKeyPath, string DataProtectionKeysPath);
 
     /// <summary>The issuer, published once the port is bound; OpenIddict reads it when it first builds its options.</summary>
     private sealed class IssuerSlot(Uri? issuer)

@@ -28,7 +28,7 @@ public sealed class IdentityProviderOptions
 
     /// <summary>
     /// Folder for the default database (<c>identity.db</c>) and key files (<c>signing-key.pem</c>,
-    /// <c>encryption-key.pem</c>). Required unless <see cref="Database"/> and <see cref="SigningKeyPath"/> are both set.
+    /// <c>encryption-key.pem</c>, <c>totp-secrets.key</c>). Required unless <see cref="Database"/> and <see cref="SigningKeyPath"/> are both set.
     /// </summary>
     public string? DataDirectory { get; set; }
 
@@ -43,6 +43,13 @@ public sealed class IdentityProviderOptions
     /// signed JWTs, not encrypted). Default <c>encryption-key.pem</c> beside the signing key.
     /// </summary>
     public string? EncryptionKeyPath { get; set; }
+
+    /// <summary>
+    /// File of the 32-byte AES-256-GCM key that seals the accounts' TOTP secrets in the database
+    /// (same format as the mail store's message key), created with mode 0600 when missing. Keep it
+    /// outside the database and its backups. Default <c>totp-secrets.key</c> beside the signing key.
+    /// </summary>
+    public string? SecretsKeyPath { get; set; }
 
     /// <summary>Access token lifetime. Default 1 hour.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
@@ -59,7 +66,7 @@ public sealed class IdentityProviderOptions
     /// <summary>The accounts; default the EF Core <see cref="AccountStore"/> in <see cref="Database"/>.</summary>
     public IAccountStore? Accounts { get; set; }
 
-    /// <summary>Rate limiting of failed sign-ins.</summary>
+    /// <summary>Rate limiting of failed sign-ins (counters kept in <see cref="Database"/>, shared by every node using it).</summary>
     public SignInThrottleOptions Throttle { get; set; } = new();
 
     /// <summary>Sign-in audit entries older than this are deleted at start. Default 1 year.</summary>

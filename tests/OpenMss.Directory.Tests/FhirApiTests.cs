@@ -136,6 +136,13 @@ public sealed class FhirApiTests(DirectoryServerFixture fixture)
 
         using var badCount = await client.GetAsync("fhir/Practitioner?_count=0");
         Assert.Equal(HttpStatusCode.BadRequest, badCount.StatusCode);
+
+        // A name of hundreds of words is refused at once, as in the JSON API, with an OperationOutcome.
+        var words = string.Join("%20", Enumerable.Range(0, 600).Select(i => "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var tooLong = await client.GetAsync("fhir/PractitionerRole?name=" + words);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("application/fhir+json", tooLong.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(OperationOutcome.IssueType.TooLong, Parser.Deserialize<OperationOutcome>(await tooLong.Content.ReadAsStringAsync())!.Issue[0].Code);
     }
 
     private static async Task<T> ReadAsync<T>(HttpClient client, string path)

@@ -86,9 +86,48 @@ public sealed class CliTests
         var dropAgain = await Cli.RunAsync("queue", "drop", "--config", config, entry.Id.ToString());
         Assert.Equal(1, dropAgain.ExitCode);
 
+        // The administrator's accesses are in the audit trail like anyone else's.
+        var audit = await space.A.Store.QueryAuditAsync(new OpenMss.Storage.AuditQuery(Actor: "cli:" + Environment.UserName));
+        Assert.Contains(audit, e => e is { Action: "mailbox.create", Result: "ok", Mailbox: "lea.petit@pharmacien.mssante.fr" });
+        Assert.Contains(audit, e => e is { Action: "send", Mailbox: "lea.petit@pharmacien.mssante.fr" });
+        Assert.Single(audit, e => e is { Action: "queue.drop", Result: "ok" });
+        var deleted = await Cli.RunAsync("mailbox", "delete", "--config", config, "lea.petit@pharmacien.mssante.fr");
+        Assert.True(deleted.ExitCode == 0, deleted.Out + deleted.Err);
+        Assert.Contains(await space.A.Store.QueryAuditAsync(new OpenMss.Storage.AuditQuery(Mailbox: "lea.petit@pharmacien.mssante.fr")),
+            e => e is { Action: "mailbox.delete", Result: "ok" } && e.Actor == "cli:" + Environment.UserName);
+
         var badConfig = await Cli.RunAsync("queue", "list", "--config", Path.Combine(space.Root.FullName, "missing.json"));
         Assert.Equal(1, badConfig.ExitCode);
         Assert.Contains("not found", badConfig.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", badConfig.Err, StringComparison.Ordinal); // no stack trace
+
+        // An introspection client without its secret file is a configuration error, said plainly.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(config))!.AsObject();
+        json["identity"] = new System.Text.Json.Nodes.JsonObject { ["issuer"] = "https://psc.example/", ["introspectionClientId"] = "openmss-operators" };
+        var incomplete = Path.Combine(space.Root.FullName, "incomplete.json");
+        await File.WriteAllTextAsync(incomplete, json.ToJsonString());
+        var noSecret = await Cli.RunAsync("queue", "list", "--config", incomplete);
+        Assert.Equal(1, noSecret.ExitCode);
+        Assert.Contains("introspectionClientSecretFile", noSecret.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_lines_a_client_chose_cannot_send_escape_sequences_to_the_administrators_terminal()
+    {
+        await using var space = await TwoOperators.StartAsync();
+        var config = space.ConfigPath("a");
+
+        // A PLAIN login is any UTF-8 but NUL: it lands in the audit trail as the actor of a failed attempt.
+        var hostile = "x\u001b]0;owned\u0007\u001b[2J\r810001234565  auth  ok\u202E";
+        await space.A.Store.AppendAuditAsync(new OpenMss.Storage.AuditEvent(DateTimeOffset.UtcNow, hostile, TwoOperators.Pharmacist, "auth", "failed", "192.0.2.1", "PLAIN"));
+
+        var audit = await Cli.RunAsync("audit", "--config", config, "--mailbox", TwoOperators.Pharmacist);
+        Assert.True(audit.ExitCode == 0, audit.Err);
+        Assert.DoesNotContain('\u001b', audit.Out);
+        Assert.DoesNotContain('\u0007', audit.Out);
+        Assert.DoesNotContain('\r', audit.Out);
+        Assert.DoesNotContain('\u202E', audit.Out);
+        Assert.Contains("x\\u001B]0;owned\\u0007", audit.Out, StringComparison.Ordinal);
+        Assert.Single(audit.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

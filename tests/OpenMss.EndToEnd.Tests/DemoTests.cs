@@ -13,15 +13,28 @@ public sealed class DemoTests
     public async Task The_demo_writes_its_contract_once_listening_and_a_second_run_reuses_the_folder()
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("openmss-demo-");
+        var data = Path.Combine(dir.FullName, "data"); // created by the demo
         try
         {
             string anchorThumbprint;
-            await using (var demo = await DemoTrustSpace.StartAsync(dir.FullName, NullLoggerFactory.Instance))
+            await using (var demo = await DemoTrustSpace.StartAsync(data, NullLoggerFactory.Instance))
             {
-                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "demo.json")));
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "demo.json")));
                 var root = json.RootElement;
                 var anchor = root.GetProperty("trustAnchor").GetString()!;
                 Assert.True(File.Exists(anchor));
+
+                // demo.json and the operators' configurations hold passwords, TOTP secrets and connection
+                // strings; the data folder holds databases and keys, including the identity provider's
+                // cookie protection keys (never under $HOME): all of it is the owner's only.
+                const UnixFileMode ownerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                const UnixFileMode ownerFolder = ownerFile | UnixFileMode.UserExecute;
+                Assert.Equal(ownerFolder, File.GetUnixFileMode(data));
+                Assert.Equal(ownerFile, File.GetUnixFileMode(Path.Combine(data, "demo.json")));
+                Assert.All(root.GetProperty("operators").EnumerateArray(), op => Assert.Equal(ownerFile, File.GetUnixFileMode(op.GetProperty("config").GetString()!)));
+                var protectionKeys = System.IO.Directory.GetDirectories(data, "data-protection-keys", SearchOption.AllDirectories);
+                Assert.Equal(ownerFolder, File.GetUnixFileMode(Assert.Single(protectionKeys)));
+                Assert.All(System.IO.Directory.GetFiles(protectionKeys[0]), f => Assert.Equal(ownerFile, File.GetUnixFileMode(f)));
                 anchorThumbprint = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor)).Thumbprint;
 
                 var operators = root.GetProperty("operators").EnumerateArray().ToList();
@@ -60,15 +73,15 @@ public sealed class DemoTests
                     TwoOperators.Message("claire.martin@pharmacien.mssante.fr", "pharmacie.centrale@pharmacien.mssante.fr"));
             }
 
-            await using (var again = await DemoTrustSpace.StartAsync(dir.FullName, NullLoggerFactory.Instance))
+            await using (var again = await DemoTrustSpace.StartAsync(data, NullLoggerFactory.Instance))
             {
-                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "demo.json")));
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "demo.json")));
                 var anchor = json.RootElement.GetProperty("trustAnchor").GetString()!;
                 Assert.Equal(anchorThumbprint, System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor)).Thumbprint);
                 Assert.Single(await RelayEndToEndTests.ListInboxAsync(again.Operators[0].Store, "pharmacie.centrale@pharmacien.mssante.fr"));
 
                 // An administrator's new mailbox is published in the directory by the CLI.
-                var config = Path.Combine(dir.FullName, "operators", "pharmaciens", "operator.json");
+                var config = Path.Combine(data, "operators", "pharmaciens", "operator.json");
                 var created = await Cli.RunAsync("mailbox", "create", "--config", config, "nouveau.pharmacien@pharmacien.mssante.fr", "--kind", "PER", "--name", "Nouveau", "--owner", "10005678916");
                 Assert.True(created.ExitCode == 0, created.Out + created.Err);
                 using var anchorCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(anchor));

@@ -135,6 +135,27 @@ public sealed class SubmissionEndToEndTests : DemoTestBase
         Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task Tokens_already_issued_stop_working_once_the_account_is_disabled()
+    {
+        var pharmacist = Account("pharmacist");
+        var login = pharmacist.GetProperty("login").GetString()!;
+        var (used, refresh) = await TokensAsync(pharmacist);
+        var unused = await RefreshAsync(refresh);
+        using (var client = await ConnectAsync())
+        {
+            await client.AuthenticateAsync(new SaslMechanismOAuth2(login, used));
+        }
+
+        // The professional leaves: the identity provider's administrator disables the account.
+        Assert.True(await Demo.Identity.Accounts.SetEnabledAsync(pharmacist.GetProperty("rpps").GetString()!, false));
+
+        // A token the mail server never saw is asked about at once (RFC 7662) and refused.
+        using var refused = await ConnectAsync();
+        var error = await Assert.ThrowsAsync<AuthenticationException>(() => refused.AuthenticateAsync(new SaslMechanismOAuth2(login, unused)));
+        Assert.DoesNotContain(unused, error.Message, StringComparison.Ordinal);
+    }
+
     private async Task<SmtpClient> ConnectAsync()
     {
         var client = new SmtpClient
@@ -144,6 +165,40 @@ public sealed class SubmissionEndToEndTests : DemoTestBase
         var endpoint = Endpoint("submissionTls");
         await client.ConnectAsync(endpoint.Address.ToString(), endpoint.Port, SecureSocketOptions.SslOnConnect);
         return client;
+    }
+
+    private async Task<(string Access, string Refresh)> TokensAsync(JsonElement account)
+    {
+        var body = await TokenRequestAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password",
+            ["client_id"] = Contract.GetProperty("identity").GetProperty("mailClientId").GetString()!,
+            ["username"] = account.GetProperty("login").GetString()!,
+            ["password"] = account.GetProperty("password").GetString()!,
+            ["otp"] = OneTimeCodes.Compute(account.GetProperty("totpSecret").GetString()!, DateTimeOffset.UtcNow),
+            ["scope"] = "openid mail offline_access",
+        });
+        return (body.GetProperty("access_token").GetString()!, body.GetProperty("refresh_token").GetString()!);
+    }
+
+    private async Task<string> RefreshAsync(string refreshToken)
+    {
+        var body = await TokenRequestAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = Contract.GetProperty("identity").GetProperty("mailClientId").GetString()!,
+            ["refresh_token"] = refreshToken,
+        });
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    private async Task<JsonElement> TokenRequestAsync(Dictionary<string, string> form)
+    {
+        using var http = new HttpClient();
+        var response = await http.PostAsync(new Uri(new Uri(Contract.GetProperty("identity").GetProperty("issuer").GetString()!), "connect/token"), new FormUrlEncodedContent(form));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        return body;
     }
 
     private async Task<string> AccessTokenAsync(JsonElement account)

@@ -13,7 +13,8 @@ public sealed class AccountStoreTests : IAsyncLifetime
     private AccountStore _store = null!;
 
     public async Task InitializeAsync() =>
-        _store = await AccountStore.OpenAsync(IdentityDatabase.Sqlite(Path.Combine(_directory, "identity.db")), _time);
+        _store = await AccountStore.OpenAsync(IdentityDatabase.Sqlite(Path.Combine(_directory, "identity.db")),
+            new AccountStoreOptions { SecretsKeyPath = Path.Combine(_directory, "totp-secrets.key"), TimeProvider = _time });
 
     public Task DisposeAsync()
     {

@@ -212,6 +212,48 @@ public sealed partial class AuthorizationCodeFlowTests
         Assert.Null(response.Headers.Location);
     }
 
+    [Fact]
+    public async Task Cookie_protection_keys_and_the_account_database_stay_in_the_provider_folder_readable_by_its_owner_only()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "openmss-identity-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            string html;
+            IPEndPoint endPoint;
+            TestAccount account;
+            using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() });
+            await using (var first = await IdentityTestHost.StartAsync(directory: directory))
+            {
+                account = await first.CreateAccountAsync();
+                endPoint = first.Provider.EndPoint;
+                browser.BaseAddress = first.Provider.Issuer;
+                using var page = await browser.GetAsync(AuthorizeUrl(Pkce().Challenge));
+                Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+                html = await page.Content.ReadAsStringAsync();
+
+                // The DataProtection key ring (unencrypted XML) is in the provider's own folder, not under $HOME.
+                var keys = Path.Combine(directory, "data-protection-keys");
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+                var files = System.IO.Directory.GetFiles(keys, "key-*.xml");
+                Assert.NotEmpty(files);
+                Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+
+                // So is the database of password hashes and sealed TOTP secrets, with its WAL.
+                Assert.All(System.IO.Directory.GetFiles(directory, "identity.db*"), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+                Assert.Contains(Path.Combine(directory, "identity.db-wal"), System.IO.Directory.GetFiles(directory, "identity.db*"));
+            }
+
+            // After a restart the antiforgery token of the page shown before it is still accepted.
+            await using var second = await IdentityTestHost.StartAsync(options => options.ListenEndPoint = endPoint, directory: directory);
+            using var signedIn = await PostFormAsync(browser, html, account.Rpps, account.Password, second.Code(account));
+            Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        }
+        finally
+        {
+            IdentityTestHost.DeleteDirectory(directory);
+        }
+    }
+
     private static HttpClient Browser(IdentityTestHost host) =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
         {

@@ -68,4 +68,21 @@ public sealed class DiscoveryTests
         var home = await host.Http.GetStringAsync("/");
         Assert.Contains("lang=\"fr\"", home, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Requests_outside_the_protocol_get_rfc9457_problem_details_and_oauth_errors_keep_their_shape()
+    {
+        await using var host = await IdentityTestHost.StartAsync();
+        using var missing = await host.Http.GetAsync("nope");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+
+        using var wrongMethod = await host.Http.DeleteAsync("health");
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal("application/problem+json", wrongMethod.Content.Headers.ContentType?.MediaType);
+
+        var oauth = await host.PostTokenAsync(new Dictionary<string, string> { ["grant_type"] = "password", ["client_id"] = "unknown-client" });
+        Assert.NotEqual(System.Net.HttpStatusCode.OK, oauth.Status);
+        Assert.False(string.IsNullOrEmpty(oauth.Error));
+    }
 }

@@ -49,6 +49,66 @@ public sealed class DeliveryWorkerTests
     }
 
     [Fact]
+    public async Task The_submitters_ORCPT_reaches_the_next_hop_unchanged_with_the_message_byte_for_byte()
+    {
+        await using var harness = await QueueHarness.CreateAsync();
+        await using var remote = harness.Remote().Start();
+        remote.RcptReply = address => address == QueueHarness.Unknown ? "550 5.1.1 Mailbox unknown" : "250 2.1.5 OK";
+        var original = QueueHarness.Message();
+
+        await harness.Worker.Submitter.SubmitAsync(
+            QueueHarness.Sender,
+            [
+                new OutboundRecipient(QueueHarness.Doctor, DsnNotify.Success | DsnNotify.Failure, "rfc822;secretariat+cardio@medecin.mssante.fr"),
+                new OutboundRecipient("dr.petit@medecin.mssante.fr", DsnNotify.Delay),
+                new OutboundRecipient(QueueHarness.Unknown, DsnNotify.Failure, "rfc822;ancienne.adresse@medecin.mssante.fr"),
+            ],
+            original,
+            envelopeId: "ENV 42",
+            returnFull: false);
+        Assert.Equal(1, await harness.Worker.RunOnceAsync());
+
+        var received = Assert.Single(remote.Received);
+        Assert.Equal(original, received.Data);
+        Assert.Equal($"MAIL FROM:<{QueueHarness.Sender}> SIZE={original.Length} BODY=8BITMIME RET=HDRS ENVID=ENV+2042", received.MailFromLine);
+        Assert.Equal(
+            [
+                $"RCPT TO:<{QueueHarness.Doctor}> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;secretariat+2Bcardio@medecin.mssante.fr",
+                "RCPT TO:<dr.petit@medecin.mssante.fr> NOTIFY=DELAY ORCPT=rfc822;dr.petit@medecin.mssante.fr",
+            ],
+            received.AcceptedRcptLines);
+        Assert.Contains($"RCPT TO:<{QueueHarness.Unknown}> NOTIFY=FAILURE ORCPT=rfc822;ancienne.adresse@medecin.mssante.fr", remote.Commands);
+
+        // The refusal is reported with the original recipient the submitter gave.
+        Assert.Equal(0, await harness.Store.CountQueueAsync());
+        var notification = Assert.Single(await harness.InboxAsync(QueueHarness.Sender));
+        var failed = Assert.IsType<MessageDeliveryStatus>(Assert.IsType<MultipartReport>(notification.Body)[1]).StatusGroups[1];
+        Assert.Equal("rfc822; ancienne.adresse@medecin.mssante.fr", failed["Original-Recipient"]);
+        Assert.Equal("5.1.1", failed["Status"]);
+    }
+
+    [Fact]
+    public async Task A_550_to_DATA_after_an_ORCPT_transaction_fails_the_accepted_recipients()
+    {
+        await using var harness = await QueueHarness.CreateAsync();
+        await using var remote = harness.Remote().Start();
+        remote.DataReply = "554 5.6.0 Content refused";
+
+        await harness.Worker.Submitter.SubmitAsync(
+            QueueHarness.Sender,
+            [new OutboundRecipient(QueueHarness.Doctor, DsnNotify.Failure, "rfc822;accueil@medecin.mssante.fr")],
+            QueueHarness.Message());
+        Assert.Equal(1, await harness.Worker.RunOnceAsync());
+
+        Assert.Empty(remote.Received);
+        Assert.Equal(0, await harness.Store.CountQueueAsync());
+        var notification = Assert.Single(await harness.InboxAsync(QueueHarness.Sender));
+        var failed = Assert.IsType<MessageDeliveryStatus>(Assert.IsType<MultipartReport>(notification.Body)[1]).StatusGroups[1];
+        Assert.Equal("5.6.0", failed["Status"]);
+        Assert.Equal("rfc822; accueil@medecin.mssante.fr", failed["Original-Recipient"]);
+    }
+
+    [Fact]
     public async Task A_recipient_refused_with_550_comes_back_to_the_local_sender_as_a_failure_report_naming_only_it()
     {
         await using var harness = await QueueHarness.CreateAsync();
@@ -263,6 +323,29 @@ public sealed class DeliveryWorkerTests
         Assert.Contains(remote.Commands, c => c.StartsWith($"RCPT TO:<{QueueHarness.Unknown}> NOTIFY=NEVER", StringComparison.Ordinal));
         Assert.Equal(0, await harness.Store.CountQueueAsync());
         Assert.Empty(await harness.InboxAsync(QueueHarness.Sender));
+    }
+
+    public static TheoryData<DsnNotify, string[]> NotifyChoices => new()
+    {
+        { DsnNotify.Default, [DeliveryStatusNotification.DelaySubject, DeliveryStatusNotification.FailureSubject] },
+        { DsnNotify.Delay, [DeliveryStatusNotification.DelaySubject] },
+        { DsnNotify.Failure, [DeliveryStatusNotification.FailureSubject] },
+        { DsnNotify.Success, [] },
+        { DsnNotify.Never, [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotifyChoices))]
+    public async Task Delay_and_failure_reports_follow_the_recipients_NOTIFY(DsnNotify notify, string[] expected)
+    {
+        // The remote operator stays down for the five days.
+        await using var harness = await QueueHarness.CreateAsync();
+        await harness.Worker.Submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Doctor, notify)], QueueHarness.Message());
+
+        await harness.RunAttemptsAsync(_ => false);
+
+        Assert.Equal(0, await harness.Store.CountQueueAsync());
+        Assert.Equal(expected, (await harness.InboxAsync(QueueHarness.Sender)).Select(m => m.Subject));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal static class AuditCommand
                 cancellationToken);
             foreach (var e in events)
             {
-                Console.WriteLine($"{e.At.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}  {e.Actor,-24} {e.Action,-16} {e.Result,-8} {e.Mailbox} {e.ClientAddress} {e.Detail}");
+                Console.WriteLine($"{e.At.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}  {Common.Printable(e.Actor),-24} {Common.Printable(e.Action),-16} {Common.Printable(e.Result),-8} {Common.Printable(e.Mailbox)} {Common.Printable(e.ClientAddress)} {Common.Printable(e.Detail)}");
             }
 
             return 0;

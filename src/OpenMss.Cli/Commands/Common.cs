@@ -104,6 +104,51 @@ internal static class Common
         await stop.Task;
     }
 
+    /// <summary>Who acts from this command line, as the audit trail names it.</summary>
+    public static string CliActor => "cli:" + Environment.UserName;
+
+    /// <summary>
+    /// SPEC §4: an administrator's command that reads, writes or deletes mail is an access like any
+    /// other, so it goes to the audit trail too (actor <c>cli:&lt;user&gt;</c>, no client address).
+    /// </summary>
+    public static Task AuditAsync(IMailStore store, string? mailbox, string action, string result, string? detail, CancellationToken cancellationToken) =>
+        store.AppendAuditAsync(new AuditEvent(DateTimeOffset.UtcNow, CliActor, mailbox, action, result, ClientAddress: null, Detail: detail), cancellationToken);
+
+    /// <summary>
+    /// Text from the store that a peer or a client chose (an audit actor is whatever a client sent
+    /// as its login, a queue error is the remote server's reply), made safe for a terminal: control
+    /// characters (escape sequences could rewrite the screen or forge lines) and bidirectional
+    /// overrides are shown as <c>\uXXXX</c>.
+    /// </summary>
+    public static string Printable(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        static bool Unsafe(char c) => char.IsControl(c) || c is (>= '\u200E' and <= '\u200F') or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+        if (!text.Any(Unsafe))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (Unsafe(c))
+            {
+                builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
     public static int Fail(string message)
     {
         Console.Error.WriteLine("openmss: " + message);

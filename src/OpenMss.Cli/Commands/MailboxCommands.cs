@@ -157,6 +157,7 @@ internal static class MailboxCommands
             try
             {
                 var created = await store.CreateMailboxAsync(new NewMailbox(parsed.Value, mailboxKind, parse.GetValue(name), parse.GetValue(owner)), cancellationToken);
+                await Common.AuditAsync(store, created.Address, "mailbox.create", "ok", MailboxKinds.ToCode(created.Kind), cancellationToken);
                 Console.WriteLine($"Created {MailboxKinds.ToCode(created.Kind)} mailbox {created.Address}");
                 return await PublishAsync(settings, d => d.PublishMailboxAsync(created.Address, new MailboxPublication
                 {
@@ -186,6 +187,8 @@ internal static class MailboxCommands
             {
                 return Common.Fail($"no mailbox {input}.");
             }
+
+            await Common.AuditAsync(store, input.Trim().ToLowerInvariant(), "mailbox.delete", "ok", null, cancellationToken);
 
             Console.WriteLine($"Deleted {input}");
             var settings = OperatorConfig.Load(parse.GetValue(config)!.FullName);

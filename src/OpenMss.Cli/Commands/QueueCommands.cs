@@ -31,10 +31,10 @@ internal static class QueueCommands
             Console.WriteLine($"{"ID",-8} {"DOMAIN",-28} {"SIZE",8} {"ATTEMPTS",8} {"QUEUED (UTC)",-20} {"NEXT TRY (UTC)",-20} LAST ERROR");
             foreach (var e in entries)
             {
-                Console.WriteLine($"{e.Id,-8} {e.Domain,-28} {e.Size,8} {e.Attempts,8} {e.QueuedAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {e.NextAttemptAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {e.LastError}");
+                Console.WriteLine($"{e.Id,-8} {e.Domain,-28} {e.Size,8} {e.Attempts,8} {e.QueuedAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {e.NextAttemptAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {Common.Printable(e.LastError)}");
                 foreach (var r in e.Recipients)
                 {
-                    Console.WriteLine($"{"",8}   {r.State.ToString().ToLowerInvariant(),-9} {r.Address} {r.Status} {r.Diagnostic}");
+                    Console.WriteLine($"{"",8}   {r.State.ToString().ToLowerInvariant(),-9} {Common.Printable(r.Address)} {Common.Printable(r.Status)} {Common.Printable(r.Diagnostic)}");
                 }
             }
 
@@ -56,6 +56,8 @@ internal static class QueueCommands
             {
                 return Common.Fail($"no queue entry {entry}.");
             }
+
+            await Common.AuditAsync(store, null, "queue." + name, "ok", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"entry {entry}"), cancellationToken);
 
             Console.WriteLine($"Entry {entry} {done}.");
             return 0;

@@ -54,6 +54,8 @@ internal static class SendCommand
             var submitter = new MessageSubmitter(store, settings.Domains, wake: null);
             var recipients = parse.GetValue(to)!.Select(r => new OutboundRecipient(r.Trim())).ToList();
             var result = await submitter.SubmitAsync(senderAddress.Value, recipients, raw, cancellationToken: cancellationToken);
+            await Common.AuditAsync(store, senderAddress.Value, "send", result.AllAccepted ? "ok" : "partial",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cli, {recipients.Count} recipient(s)"), cancellationToken);
             foreach (var line in result.Describe())
             {
                 Console.WriteLine(line);

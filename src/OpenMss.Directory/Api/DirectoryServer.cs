@@ -105,7 +105,13 @@ public sealed class DirectoryServer : IAsyncDisposable
             Args = [],
         });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        // The framework logs every request URL (search terms, addresses) at Information: only its
+        // warnings and errors reach the caller's logs.
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        // Everything else at any level: the caller's own filters decide.
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(validator);
         builder.Services.AddProblemDetails();
@@ -136,6 +142,8 @@ public sealed class DirectoryServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+            // Search terms are in the page URL: never send them on to another site.
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
             await next(context);
         });
 

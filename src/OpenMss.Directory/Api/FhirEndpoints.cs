@@ -78,6 +78,17 @@ internal static class FhirEndpoints
                 $"_count doit être un entier entre 1 et {DirectorySearch.MaxPageSize} et _offset un entier positif ou nul.");
         }
 
+        // The same bound as the JSON API: a name of thousands of words would make thousands of index probes.
+        foreach (var (key, values) in query)
+        {
+            if (key is "name" or "identifier" or "mailbox-mss" or "mailbox-mss:exact" or "mailbox-mss:contains" or "practitioner" or "organization"
+                && values.Any(v => v is { Length: > 200 }))
+            {
+                return Outcome(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.TooLong,
+                    $"Le paramètre « {key} » ne doit pas dépasser 200 caractères.");
+            }
+        }
+
         var search = new DirectorySearch
         {
             RequireProfessional = grouping != KeyGrouping.Structure,

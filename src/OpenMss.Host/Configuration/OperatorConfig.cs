@@ -88,7 +88,24 @@ public sealed class OperatorConfig
     public void Save(string path)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+        // A PostgreSQL connection string may carry a password: owner-only (0600), like a key file.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var file = new FileStream(path, options))
+        using (var writer = new StreamWriter(file))
+        {
+            writer.Write(JsonSerializer.Serialize(this, JsonOptions));
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // UnixCreateMode applies only when the file is new: tighten an existing one too.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 
     /// <summary>Checks what the node cannot start without, with a message an administrator can act on.</summary>
@@ -127,6 +144,21 @@ public sealed class OperatorConfig
             throw new ConfigurationException("'routing.mode' must be 'table', 'dns', 'table+dns' or 'directory'.");
         }
 
+        if (Queue.MaxConcurrentDeliveries < 1 || Queue.MaxConcurrentDeliveriesPerDestination < 1)
+        {
+            throw new ConfigurationException("'queue.maxConcurrentDeliveries' and 'queue.maxConcurrentDeliveriesPerDestination' must be at least 1.");
+        }
+
+        if (Queue.LeaseDuration < TimeSpan.FromSeconds(30))
+        {
+            throw new ConfigurationException("'queue.leaseDuration' must be at least 30 seconds.");
+        }
+
+        if (Identity is not null && !string.IsNullOrWhiteSpace(Identity.IntrospectionClientId) && string.IsNullOrWhiteSpace(Identity.IntrospectionClientSecretFile))
+        {
+            throw new ConfigurationException("'identity.introspectionClientId' needs 'identity.introspectionClientSecretFile'.");
+        }
+
         if (Routing.Mode == "directory" && string.IsNullOrWhiteSpace(Directory?.Url))
         {
             throw new ConfigurationException("'routing.mode' 'directory' needs 'directory.url'.");
@@ -157,6 +189,7 @@ public sealed class OperatorConfig
         if (Identity is not null)
         {
             Identity.AccountsDatabase = Resolve(Identity.AccountsDatabase);
+            Identity.IntrospectionClientSecretFile = Resolve(Identity.IntrospectionClientSecretFile);
         }
         if (Storage.Provider == "sqlite" && !Storage.ConnectionString.Contains('=', StringComparison.Ordinal))
         {
@@ -174,6 +207,9 @@ public sealed class RelayConfig
     public long MaxMessageSize { get; set; } = 25L * 1024 * 1024;
 
     public int MaxSessions { get; set; } = 1000;
+
+    /// <summary>Concurrent sessions from one client address (relay and submission); 0 = no per-address limit.</summary>
+    public int MaxSessionsPerAddress { get; set; }
 
     public int MaxRecipients { get; set; } = 100;
 
@@ -282,6 +318,19 @@ public sealed class IdentityConfig
 
     /// <summary>The identity provider's account database (SQLite file), for password logins where allowed.</summary>
     public string? AccountsDatabase { get; set; }
+
+    /// <summary>
+    /// The client id with which the mail servers ask the issuer's introspection endpoint (RFC 7662)
+    /// whether a token is still active, so that a disabled or deleted account's token is refused
+    /// within <see cref="IntrospectionCache"/> instead of at its expiry. Null: signature checks only.
+    /// </summary>
+    public string? IntrospectionClientId { get; set; }
+
+    /// <summary>A file holding that client's secret (keep it 0600; secrets stay out of this configuration).</summary>
+    public string? IntrospectionClientSecretFile { get; set; }
+
+    /// <summary>How long an introspection answer is reused (at most 5 minutes).</summary>
+    public TimeSpan IntrospectionCache { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The national directory (annuaire): publication of mailboxes, routing table.</summary>
@@ -311,6 +360,15 @@ public sealed class QueueConfig
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(5);
 
     public int MaxConcurrentDeliveries { get; set; } = 8;
+
+    /// <summary>At most this many deliveries to one destination domain at a time, so one slow operator does not hold up the others.</summary>
+    public int MaxConcurrentDeliveriesPerDestination { get; set; } = 4;
+
+    /// <summary>How long a message waits when its destination already has its share of deliveries in progress.</summary>
+    public TimeSpan BusyDestinationDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a node holds a queue entry it works on; renewed while the delivery lasts, taken over by another node if it dies.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The configuration is missing or wrong; the message says what to fix.</summary>

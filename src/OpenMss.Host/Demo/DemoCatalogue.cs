@@ -24,6 +24,9 @@ public static class DemoCatalogue
     /// <summary>The public OpenID Connect client mail software uses in the demo (password grant allowed).</summary>
     public const string MailClientId = "openmss-mail";
 
+    /// <summary>The confidential client with which the operators' mail servers introspect access tokens (RFC 7662).</summary>
+    public const string IntrospectionClientId = "openmss-operators";
+
     /// <summary>The idNat_PS of a professional: <c>8</c> + RPPS.</summary>
     public static string IdNatPsOf(DemoMailbox person) => "8" + person.Rpps;
 

@@ -51,6 +51,12 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
     private async Task StartCoreAsync(ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
+        // Databases (addresses, audit trail) and keys live here: a new folder is the owner's only.
+        if (!System.IO.Directory.Exists(DataDirectory) && !OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         System.IO.Directory.CreateDirectory(DataDirectory);
         File.Delete(DemoJsonPath); // demo.json appears only once everything listens
 
@@ -90,7 +96,18 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             new IdentityProviderOptions
             {
                 DataDirectory = layout.IdentityFolder,
-                Clients = [new IdentityClient { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true }],
+                Clients =
+                [
+                    new IdentityClient { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true },
+                    new IdentityClient
+                    {
+                        ClientId = DemoCatalogue.IntrospectionClientId,
+                        ClientSecret = await LoadOrCreateSecretAsync(layout.IntrospectionSecretFile, cancellationToken),
+                        DisplayName = "Serveurs de messagerie des opérateurs",
+                        AllowIntrospection = true,
+                        AllowRefreshTokens = false,
+                    },
+                ],
             },
             loggerFactory,
             cancellationToken);
@@ -124,6 +141,31 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         }
 
         await WriteDemoJsonAsync(layout, cancellationToken);
+    }
+
+    /// <summary>A random client secret kept in a 0600 file, the same across runs on one data folder.</summary>
+    private static async Task<string> LoadOrCreateSecretAsync(string path, CancellationToken cancellationToken)
+    {
+        if (File.Exists(path))
+        {
+            return (await File.ReadAllTextAsync(path, cancellationToken)).Trim();
+        }
+
+        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var file = new FileStream(path, options))
+        await using (var writer = new StreamWriter(file))
+        {
+            await writer.WriteAsync(secret);
+        }
+
+        return secret;
     }
 
     private static CertificateAuthority CreateAuthority(string directory)
@@ -165,7 +207,13 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             Directory = new DirectoryConfig { Url = directory.BaseUrl.ToString(), ServerName = DirectoryServerName, RoutingRefresh = TimeSpan.FromMinutes(1) },
             Submission = new SubmissionConfig { Listen = "127.0.0.1:0", ImplicitTlsListen = "127.0.0.1:0", AllowPasswords = true },
             Imap = new ImapConfig { Listen = "127.0.0.1:0", ImplicitTlsListen = "127.0.0.1:0", AllowPasswords = true },
-            Identity = new IdentityConfig { Issuer = identity.Issuer.ToString(), AccountsDatabase = Path.Combine(layout.IdentityFolder, "identity.db") },
+            Identity = new IdentityConfig
+            {
+                Issuer = identity.Issuer.ToString(),
+                AccountsDatabase = Path.Combine(layout.IdentityFolder, "identity.db"),
+                IntrospectionClientId = DemoCatalogue.IntrospectionClientId,
+                IntrospectionClientSecretFile = layout.IntrospectionSecretFile,
+            },
             Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
         };
 
@@ -287,13 +335,26 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             ["accounts"] = accounts,
         };
 
-        // Written to a temporary file then renamed, so a reader never sees half a file.
+        // Written to a temporary file then renamed, so a reader never sees half a file; it holds
+        // every account's password and TOTP secret, so only its owner may read it (0600).
         var temporary = DemoJsonPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, demo.ToJsonString(new JsonSerializerOptions
+        File.Delete(temporary);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
         {
-            WriteIndented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }), cancellationToken);
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var file = new FileStream(temporary, fileOptions))
+        await using (var writer = new StreamWriter(file))
+        {
+            await writer.WriteAsync(demo.ToJsonString(new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            }));
+        }
+
         File.Move(temporary, DemoJsonPath, overwrite: true);
     }
 
@@ -327,6 +388,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         public string DirectoryFolder => Path.Combine(root, "directory");
 
         public string IdentityFolder => Path.Combine(root, "identity");
+
+        public string IntrospectionSecretFile => Path.Combine(root, "identity", "operators-introspection.secret");
 
         public (string Pem, string Key) DirectoryCertificate => (Path.Combine(DirectoryFolder, "annuaire.pem"), Path.Combine(DirectoryFolder, "annuaire.key"));
 

@@ -24,8 +24,18 @@ public interface IAccountStore
     /// <summary>Every account, ordered by subject.</summary>
     Task<IReadOnlyList<ProfessionalAccount>> ListAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes the account; false when there was none. Tokens already issued stay valid until they expire; refresh is refused.</summary>
+    /// <summary>
+    /// Deletes the account; false when there was none. Its refresh tokens are revoked; its access
+    /// tokens fail introspection at once (a mail server that introspects refuses them within its cache time).
+    /// </summary>
     Task<bool> DeleteAsync(string identifier, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Disables (or enables again) the account; false when there is none. A disabled account cannot
+    /// sign in nor use a password login; its tokens are revoked as by <see cref="DeleteAsync"/>.
+    /// Enabling it again does not bring old tokens back.
+    /// </summary>
+    Task<bool> SetEnabledAsync(string identifier, bool enabled, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Checks a password alone (for SASL <c>PLAIN</c>/<c>LOGIN</c> where the operator allows passwords):

@@ -21,6 +21,9 @@ public static class OneTimeCodes
     /// <summary>Smallest secret accepted: RFC 4226 §4 requires at least 128 bits and recommends 160; 80 is the floor of common authenticators.</summary>
     public const int MinimumSecretBytes = 10;
 
+    /// <summary>Largest secret accepted: 512 bits, the HMAC block size of SHA-1 (longer keys are hashed down anyway).</summary>
+    public const int MaximumSecretBytes = 64;
+
     /// <summary>Issuer label shown by authenticator apps.</summary>
     public const string IssuerLabel = "OpenMSS";
 
@@ -65,6 +68,11 @@ public static class OneTimeCodes
         if (bytes.Length < MinimumSecretBytes)
         {
             throw new ArgumentException($"The TOTP secret must be at least {MinimumSecretBytes * 8} bits ({MinimumSecretBytes * 8 / 5} Base32 characters).", nameof(secretBase32));
+        }
+
+        if (bytes.Length > MaximumSecretBytes)
+        {
+            throw new ArgumentException($"The TOTP secret must be at most {MaximumSecretBytes * 8} bits.", nameof(secretBase32));
         }
 
         return bytes;

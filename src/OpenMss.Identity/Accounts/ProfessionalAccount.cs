@@ -14,7 +14,11 @@ public sealed record ProfessionalAccount(
     string? Adeli,
     string DisplayName,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>False when the account was disabled (<see cref="IAccountStore.SetEnabledAsync"/>): no sign-in, no token accepted.</summary>
+    public bool IsEnabled { get; init; } = true;
+}
 
 /// <summary>
 /// What an account was enrolled with for its second factor (RFC 6238 TOTP, the e-CPS stand-in):
@@ -62,6 +66,9 @@ public enum CredentialCheckResult
 
     /// <summary>The password is right and the code was right, but it (or a later one) was already used.</summary>
     ReplayedCode,
+
+    /// <summary>The password is right but the account is disabled.</summary>
+    AccountDisabled,
 }
 
 /// <summary>The result of <see cref="IAccountStore.VerifyCredentialsAsync"/>.</summary>

@@ -60,7 +60,12 @@ internal static class ClientRegistrations
             throw new ArgumentException($"Client '{client.ClientId}' uses client credentials and so needs a secret.");
         }
 
-        if (client.RedirectUris.Count == 0 && !client.AllowPasswordGrant && !client.AllowClientCredentials)
+        if (client.AllowIntrospection && client.ClientSecret is null)
+        {
+            throw new ArgumentException($"Client '{client.ClientId}' introspects tokens and so needs a secret (RFC 7662 §2.1).");
+        }
+
+        if (client.RedirectUris.Count == 0 && !client.AllowPasswordGrant && !client.AllowClientCredentials && !client.AllowIntrospection)
         {
             throw new ArgumentException($"Client '{client.ClientId}' has no redirect URI and no grant enabled: it could do nothing.");
         }
@@ -116,6 +121,11 @@ internal static class ClientRegistrations
         if (client.AllowClientCredentials)
         {
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        }
+
+        if (client.AllowIntrospection)
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
         }
 
         if (client.AllowRefreshTokens)

@@ -77,7 +77,7 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
 
         var subject = cookie.Principal!.FindFirst(Claims.Subject)?.Value;
         var account = subject is null ? null : await accounts.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
-        if (account is null)
+        if (account is not { IsEnabled: true })
         {
             await http.SignOutAsync(CookieScheme).ConfigureAwait(false);
             var clientName = await ClientNameAsync(http, request.ClientId).ConfigureAwait(false);
@@ -192,10 +192,11 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
             if (request.IsRefreshTokenGrantType())
             {
                 await signIn.Audit.RecordAsync(subject, ClientAddress(http), request.ClientId, SignInMethods.RefreshToken,
-                    account is null ? "failure" : "success", account is null ? "account_deleted" : "ok", http.RequestAborted).ConfigureAwait(false);
+                    account is { IsEnabled: true } ? "success" : "failure",
+                    account is null ? "account_deleted" : account.IsEnabled ? "ok" : "account_disabled", http.RequestAborted).ConfigureAwait(false);
             }
 
-            if (account is null)
+            if (account is not { IsEnabled: true })
             {
                 await ForbidAsync(http, Errors.InvalidGrant, SignInMessages.AccountUnavailable).ConfigureAwait(false);
                 return;
@@ -226,7 +227,7 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         var result = await http.AuthenticateAsync(ServerScheme).ConfigureAwait(false);
         var subject = result.Principal?.GetClaim(Claims.Subject);
         var account = subject is null ? null : await accounts.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
-        if (account is null)
+        if (account is not { IsEnabled: true })
         {
             await Results.Challenge(Properties(Errors.InvalidToken, "Le jeton ne désigne plus un compte."), [ServerScheme]).ExecuteAsync(http).ConfigureAwait(false);
             return;

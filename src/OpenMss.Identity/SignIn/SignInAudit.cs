@@ -26,7 +26,7 @@ public static class SignInMethods
 /// Never the password, the code or a token.
 /// </summary>
 /// <param name="Result"><c>success</c>, <c>failure</c> or <c>locked</c>.</param>
-/// <param name="Reason">For operators: <c>ok</c>, <c>invalid_identifier</c>, <c>unknown_account</c>, <c>wrong_password</c>, <c>wrong_code</c>, <c>replayed_code</c>, <c>rate_limited</c>, <c>account_deleted</c>.</param>
+/// <param name="Reason">For operators: <c>ok</c>, <c>invalid_identifier</c>, <c>unknown_account</c>, <c>wrong_password</c>, <c>wrong_code</c>, <c>replayed_code</c>, <c>rate_limited</c>, <c>account_deleted</c>, <c>account_disabled</c>.</param>
 public sealed record SignInAuditRecord(
     long Id,
     DateTimeOffset Time,

@@ -39,13 +39,15 @@ internal sealed class SignInService(IAccountStore accounts, SignInThrottle throt
 {
     public SignInAuditLog Audit => audit;
 
+    public SignInThrottle Throttle => throttle;
+
     public async Task<SignInOutcome> SignInAsync(string? identifier, string? password, string? oneTimeCode, string? clientAddress, string? clientId, string method, CancellationToken cancellationToken)
     {
         string? subject = ProfessionalIdentifiers.TryParse(identifier, out var parsed, out _) ? parsed.Value : null;
         var accountKey = SignInThrottle.AccountKey(subject, identifier);
         var addressKey = SignInThrottle.AddressKey(clientAddress);
 
-        if (throttle.RetryAfter(accountKey, addressKey) is { } wait)
+        if (await throttle.RetryAfterAsync(accountKey, addressKey, cancellationToken).ConfigureAwait(false) is { } wait)
         {
             await audit.RecordAsync(subject, clientAddress, clientId, method, "locked", "rate_limited", cancellationToken).ConfigureAwait(false);
             return new SignInOutcome(SignInStatus.LockedOut, null, wait);
@@ -54,12 +56,12 @@ internal sealed class SignInService(IAccountStore accounts, SignInThrottle throt
         var check = await accounts.VerifyCredentialsAsync(identifier ?? string.Empty, password ?? string.Empty, oneTimeCode ?? string.Empty, cancellationToken).ConfigureAwait(false);
         if (check.Succeeded)
         {
-            throttle.RecordSuccess(accountKey);
+            await throttle.RecordSuccessAsync(accountKey, cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync(check.Account!.Subject, clientAddress, clientId, method, "success", "ok", cancellationToken).ConfigureAwait(false);
             return new SignInOutcome(SignInStatus.Success, check.Account, TimeSpan.Zero);
         }
 
-        throttle.RecordFailure(accountKey, addressKey);
+        await throttle.RecordFailureAsync(accountKey, addressKey, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(check.Subject ?? subject, clientAddress, clientId, method, "failure", ReasonCode(check.Result), cancellationToken).ConfigureAwait(false);
         return new SignInOutcome(SignInStatus.Failed, null, TimeSpan.Zero);
     }
@@ -71,6 +73,7 @@ internal sealed class SignInService(IAccountStore accounts, SignInThrottle throt
         CredentialCheckResult.WrongPassword => "wrong_password",
         CredentialCheckResult.WrongCode => "wrong_code",
         CredentialCheckResult.ReplayedCode => "replayed_code",
+        CredentialCheckResult.AccountDisabled => "account_disabled",
         _ => "failure",
     };
 }

@@ -3,7 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace OpenMss.Identity.Storage;
 
 /// <summary>
-/// The identity provider's tables: professional accounts, the sign-in audit, a schema version, and
+/// The identity provider's tables: professional accounts, the sign-in audit, the failed sign-in
+/// counters (shared by every node on the database), a schema version, and
 /// the OpenIddict entities (applications, authorizations, scopes, tokens) mapped by
 /// <c>UseOpenIddict()</c>. One model for SQLite and PostgreSQL.
 /// </summary>
@@ -20,6 +21,8 @@ internal sealed class IdentityDbContext : DbContext
 
     internal DbSet<SchemaVersionEntity> SchemaVersions => Set<SchemaVersionEntity>();
 
+    internal DbSet<ThrottleEntity> Throttle => Set<ThrottleEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -34,7 +37,8 @@ internal sealed class IdentityDbContext : DbContext
             account.Property(a => a.Adeli).HasColumnName("adeli").HasMaxLength(9);
             account.Property(a => a.DisplayName).HasColumnName("display_name").HasMaxLength(200).IsRequired();
             account.Property(a => a.PasswordHash).HasColumnName("password_hash").HasMaxLength(400).IsRequired();
-            account.Property(a => a.TotpSecret).HasColumnName("totp_secret").HasMaxLength(128).IsRequired();
+            account.Property(a => a.TotpSecret).HasColumnName("totp_secret").HasMaxLength(IdentitySchema.TotpSecretColumnLength).IsRequired();
+            account.Property(a => a.Disabled).HasColumnName("disabled");
             account.Property(a => a.LastTotpStep).HasColumnName("last_totp_step");
             account.Property(a => a.CreatedUnixMs).HasColumnName("created_unix_ms");
             account.Property(a => a.UpdatedUnixMs).HasColumnName("updated_unix_ms");
@@ -56,6 +60,17 @@ internal sealed class IdentityDbContext : DbContext
             audit.Property(a => a.Reason).HasColumnName("reason").HasMaxLength(60).IsRequired();
             audit.HasIndex(a => a.TimeUnixMs);
             audit.HasIndex(a => new { a.Actor, a.TimeUnixMs });
+        });
+
+        modelBuilder.Entity<ThrottleEntity>(counter =>
+        {
+            counter.ToTable("identity_signin_throttle");
+            counter.HasKey(c => c.Key);
+            counter.Property(c => c.Key).HasColumnName("key").HasMaxLength(100);
+            counter.Property(c => c.Failures).HasColumnName("failures");
+            counter.Property(c => c.Lockouts).HasColumnName("lockouts");
+            counter.Property(c => c.LastFailureUnixMs).HasColumnName("last_failure_unix_ms");
+            counter.Property(c => c.LockedUntilUnixMs).HasColumnName("locked_until_unix_ms");
         });
 
         modelBuilder.Entity<SchemaVersionEntity>(version =>
@@ -81,8 +96,15 @@ internal sealed class AccountEntity
 
     public required string PasswordHash { get; set; }
 
-    /// <summary>Base32 TOTP secret (RFC 6238). It has to be readable to check codes.</summary>
+    /// <summary>
+    /// The TOTP secret (RFC 6238), sealed with AES-256-GCM under the key file outside the database
+    /// (<c>enc1:</c> + base64); plain Base32 only in a database written before schema version 2,
+    /// until the provider's next start encrypts it. It has to be recoverable to check codes.
+    /// </summary>
     public required string TotpSecret { get; set; }
+
+    /// <summary>A disabled account cannot sign in, refresh, or pass token introspection.</summary>
+    public bool Disabled { get; set; }
 
     /// <summary>The last accepted TOTP time step: a code of this step or an earlier one is a replay.</summary>
     public long LastTotpStep { get; set; }
@@ -110,6 +132,20 @@ internal sealed class SignInAuditEntity
     public required string Result { get; set; }
 
     public required string Reason { get; set; }
+}
+
+/// <summary>Failed sign-ins under one key (<c>acct:</c>idNat_PS, <c>acct#</c>hash or <c>addr:</c>IP) and its lockout.</summary>
+internal sealed class ThrottleEntity
+{
+    public required string Key { get; set; }
+
+    public int Failures { get; set; }
+
+    public int Lockouts { get; set; }
+
+    public long LastFailureUnixMs { get; set; }
+
+    public long LockedUntilUnixMs { get; set; }
 }
 
 internal sealed class SchemaVersionEntity

@@ -12,8 +12,14 @@ namespace OpenMss.Identity.Storage;
 /// </summary>
 internal static class IdentitySchema
 {
-    /// <summary>The schema this code writes. A later version adds an upgrade step here.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The schema this code writes. Version 2 added the shared failed sign-in counters, the
+    /// <c>disabled</c> flag and room for encrypted TOTP secrets.
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>Length of <c>totp_secret</c>: an encrypted secret of up to <see cref="Accounts.OneTimeCodes.MaximumSecretBytes"/> bytes fits.</summary>
+    public const int TotpSecretColumnLength = 256;
 
     private const string MarkerTable = "identity_schema";
 
@@ -34,6 +40,19 @@ internal static class IdentitySchema
             await creator.CreateAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (database.Kind == IdentityDatabaseKind.Sqlite && !OperatingSystem.IsWindows())
+        {
+            // Password hashes and sealed TOTP secrets: readable by the provider's user only. SQLite
+            // gives the -wal and -shm files it creates the database file's mode.
+            foreach (var file in new[] { database.SqliteFilePath!, database.SqliteFilePath + "-wal", database.SqliteFilePath + "-shm" })
+            {
+                if (File.Exists(file))
+                {
+                    File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            }
+        }
+
         if (database.Kind == IdentityDatabaseKind.Sqlite)
         {
             // WAL lets the sign-in page read while a token request writes.
@@ -49,6 +68,11 @@ internal static class IdentitySchema
                     $"The identity database has schema version {version}, newer than this program's {CurrentVersion}.");
             }
 
+            if (version < CurrentVersion)
+            {
+                await UpgradeAsync(context, database.Kind, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -59,6 +83,46 @@ internal static class IdentitySchema
             AppliedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Version 1 to 2, in one transaction that other nodes starting at the same time wait for.</summary>
+    private static async Task UpgradeAsync(IdentityDbContext context, IdentityDatabaseKind kind, CancellationToken cancellationToken)
+    {
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            if (kind == IdentityDatabaseKind.Postgres)
+            {
+                await context.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(4242001)", cancellationToken).ConfigureAwait(false);
+            }
+
+            var version = await context.SchemaVersions.MaxAsync(v => (int?)v.Version, cancellationToken).ConfigureAwait(false) ?? 0;
+            if (version >= 2)
+            {
+                return;
+            }
+
+            var statements = kind == IdentityDatabaseKind.Sqlite
+                ? new[]
+                {
+                    "ALTER TABLE identity_accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+                    "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" TEXT NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL, last_failure_unix_ms INTEGER NOT NULL, locked_until_unix_ms INTEGER NOT NULL)",
+                }
+                : new[]
+                {
+                    "ALTER TABLE identity_accounts ADD COLUMN IF NOT EXISTS disabled boolean NOT NULL DEFAULT FALSE",
+                    "ALTER TABLE identity_accounts ALTER COLUMN totp_secret TYPE character varying(256)",
+                    "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" character varying(100) NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures integer NOT NULL, lockouts integer NOT NULL, last_failure_unix_ms bigint NOT NULL, locked_until_unix_ms bigint NOT NULL)",
+                };
+            foreach (var statement in statements)
+            {
+                await context.Database.ExecuteSqlRawAsync(statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            context.SchemaVersions.Add(new SchemaVersionEntity { Version = 2, AppliedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task<bool> MarkerExistsAsync(IdentityDbContext context, IdentityDatabaseKind kind, CancellationToken cancellationToken)

@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,7 +19,10 @@ namespace OpenMss.Identity.Validation;
 /// and submission servers, without ASP.NET Core: signature against the issuer's JWKS (found through
 /// OpenID Connect Discovery 1.0 and cached), issuer, audience, lifetime, optionally a scope. Works
 /// with this project's <see cref="IdentityProvider"/> and with any issuer that publishes discovery
-/// and signs its access tokens with an asymmetric key. Thread-safe; keep one per issuer.
+/// and signs its access tokens with an asymmetric key. Optionally (<see cref="AccessTokenValidatorOptions.IntrospectionClientId"/>)
+/// a token that passes is also introspected (RFC 7662) so that a disabled account's tokens stop
+/// working within a short cache time; without an answer from the issuer such a token is refused.
+/// Thread-safe; keep one per issuer.
 /// </summary>
 public sealed partial class AccessTokenValidator : IDisposable
 {
@@ -44,6 +51,13 @@ public sealed partial class AccessTokenValidator : IDisposable
     private DateTimeOffset _lastForcedRefresh = DateTimeOffset.MinValue;
     private DateTimeOffset _lastFailure = DateTimeOffset.MinValue;
 
+    private const int MaximumCachedIntrospections = 10_000;
+    private static readonly TimeSpan MaximumIntrospectionCacheDuration = TimeSpan.FromMinutes(5);
+    private readonly bool _requireHttps;
+
+    // Keyed by the SHA-256 of the token: the cache never holds a token.
+    private readonly ConcurrentDictionary<string, CachedIntrospection> _introspections = new(StringComparer.Ordinal);
+
     /// <summary>A validator for <paramref name="issuer"/>'s tokens meant for <paramref name="audience"/>.</summary>
     public AccessTokenValidator(Uri issuer, string audience = IdentityProtocol.MailAudience, HttpMessageHandler? backchannelHandler = null, ILogger<AccessTokenValidator>? logger = null)
         : this(new AccessTokenValidatorOptions { Issuer = issuer, Audience = audience, BackchannelHandler = backchannelHandler }, logger)
@@ -70,7 +84,27 @@ public sealed partial class AccessTokenValidator : IDisposable
             throw new ArgumentException("An http:// issuer is accepted on loopback only (or with AllowInsecureHttp).", nameof(options));
         }
 
+        if (options.IntrospectionClientId is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(options.IntrospectionClientId);
+            if (string.IsNullOrEmpty(options.IntrospectionClientSecret))
+            {
+                throw new ArgumentException("Introspection needs the client secret (RFC 7662 §2.1).", nameof(options));
+            }
+
+            if (options.IntrospectionCacheDuration < TimeSpan.Zero || options.IntrospectionCacheDuration > MaximumIntrospectionCacheDuration)
+            {
+                throw new ArgumentException("The introspection cache duration must be between 0 and 5 minutes.", nameof(options));
+            }
+
+            if (options.IntrospectionEndpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme == Uri.UriSchemeHttp && requireHttps && !endpoint.IsLoopback)))
+            {
+                throw new ArgumentException("The introspection endpoint must be an absolute https URL.", nameof(options));
+            }
+        }
+
         _options = options;
+        _requireHttps = requireHttps;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         var handler = options.BackchannelHandler
             ?? (options.TrustAnchor is { } anchor ? TrustAnchorHandler.Create(anchor) : new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
@@ -103,7 +137,7 @@ public sealed partial class AccessTokenValidator : IDisposable
         var configuration = await GetConfigurationAsync(forceRefresh: false, cancellationToken).ConfigureAwait(false);
         if (configuration is null)
         {
-            return Reject("issuer metadata unavailable");
+            return Reject("issuer metadata unavailable", issuerUnavailable: true);
         }
 
         var result = await _handler.ValidateTokenAsync(accessToken, Parameters(configuration)).ConfigureAwait(false);
@@ -140,6 +174,20 @@ public sealed partial class AccessTokenValidator : IDisposable
         if (rpps is not null && fromSubject is not null && rpps != fromSubject)
         {
             return Reject("rpps claim does not match subject");
+        }
+
+        if (_options.IntrospectionClientId is not null)
+        {
+            var active = await IntrospectAsync(accessToken, subject, token.ValidTo, configuration, cancellationToken).ConfigureAwait(false);
+            if (active is null)
+            {
+                return Reject("introspection unavailable", issuerUnavailable: true);
+            }
+
+            if (!active.Value)
+            {
+                return Reject("token inactive");
+            }
         }
 
         var name = Claim(token, "name");
@@ -249,10 +297,94 @@ public sealed partial class AccessTokenValidator : IDisposable
         }
     }
 
-    private TokenCheck Reject(string failure)
+    /// <summary>True or false as the issuer says (RFC 7662 §2.2), reused for the cache time; null when it cannot be asked.</summary>
+    private async Task<bool?> IntrospectAsync(string accessToken, string subject, DateTime validTo, OpenIdConnectConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(accessToken)));
+        if (_introspections.TryGetValue(key, out var cached) && cached.Until > now)
+        {
+            return cached.Active;
+        }
+
+        var endpoint = _options.IntrospectionEndpoint
+            ?? (Uri.TryCreate(configuration.IntrospectionEndpoint, UriKind.Absolute, out var published) ? published : null);
+        if (endpoint is null || (endpoint.Scheme != Uri.UriSchemeHttps && (_requireHttps && !endpoint.IsLoopback || endpoint.Scheme != Uri.UriSchemeHttp)))
+        {
+            LogNoIntrospectionEndpoint(_logger, _options.Issuer);
+            return null;
+        }
+
+        bool active;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["token"] = accessToken,
+                    ["token_type_hint"] = "access_token",
+                }),
+            };
+            var credentials = Uri.EscapeDataString(_options.IntrospectionClientId!) + ":" + Uri.EscapeDataString(_options.IntrospectionClientSecret!);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogIntrospectionFailed(_logger, endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return null;
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var root = document.RootElement;
+                active = root.ValueKind == JsonValueKind.Object
+                    && root.TryGetProperty("active", out var flag) && flag.ValueKind == JsonValueKind.True
+                    // The answer must be about the same person (an issuer mixing up tokens is not trusted).
+                    && (!root.TryGetProperty("sub", out var sub) || (sub.ValueKind == JsonValueKind.String && sub.GetString() == subject));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or JsonException
+                                   or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogIntrospectionFailed(_logger, endpoint, ex.GetType().Name);
+            return null;
+        }
+
+        var until = now + _options.IntrospectionCacheDuration;
+        var expires = new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc));
+        if (validTo != DateTime.MinValue && expires < until)
+        {
+            until = expires;
+        }
+
+        if (_introspections.Count >= MaximumCachedIntrospections)
+        {
+            foreach (var (entryKey, entry) in _introspections)
+            {
+                if (entry.Until <= now)
+                {
+                    _introspections.TryRemove(entryKey, out _);
+                }
+            }
+
+            if (_introspections.Count >= MaximumCachedIntrospections)
+            {
+                _introspections.Clear();
+            }
+        }
+
+        _introspections[key] = new CachedIntrospection(active, until);
+        return active;
+    }
+
+    private TokenCheck Reject(string failure, bool issuerUnavailable = false)
     {
         LogRejected(_logger, failure);
-        return TokenCheck.Invalid(failure);
+        return TokenCheck.Invalid(failure) with { IssuerUnavailable = issuerUnavailable };
     }
 
     private static string Describe(Exception? exception) => exception switch
@@ -302,4 +434,12 @@ public sealed partial class AccessTokenValidator : IDisposable
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "The discovery document does not name the expected issuer {Issuer}")]
     private static partial void LogIssuerMismatch(ILogger logger, Uri issuer);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "Token introspection at {Endpoint} failed ({Error}); the token is refused")]
+    private static partial void LogIntrospectionFailed(ILogger logger, Uri endpoint, string error);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "Issuer {Issuer} publishes no usable introspection endpoint; tokens are refused")]
+    private static partial void LogNoIntrospectionEndpoint(ILogger logger, Uri issuer);
+
+    private sealed record CachedIntrospection(bool Active, DateTimeOffset Until);
 }

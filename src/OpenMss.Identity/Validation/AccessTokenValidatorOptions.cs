@@ -39,6 +39,30 @@ public sealed class AccessTokenValidatorOptions
     public TimeSpan MetadataRefreshInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// The client id with which to ask the issuer's introspection endpoint (RFC 7662) whether a
+    /// token that passed the local checks is still active: set it to refuse, within
+    /// <see cref="IntrospectionCacheDuration"/>, the tokens of a professional whose account was
+    /// disabled or deleted since the token was issued. Null (the default): local checks only, a token
+    /// stays usable until it expires. With this provider, register the client with
+    /// <see cref="IdentityClient.AllowIntrospection"/>; with an external issuer, use the client it
+    /// registered for the mail servers (RFC 7662 §2.1 requires client authentication).
+    /// </summary>
+    public string? IntrospectionClientId { get; init; }
+
+    /// <summary>The secret of <see cref="IntrospectionClientId"/>, sent with HTTP Basic authentication (RFC 6749 §2.3.1).</summary>
+    public string? IntrospectionClientSecret { get; init; }
+
+    /// <summary>The introspection endpoint; default the discovery document's <c>introspection_endpoint</c>.</summary>
+    public Uri? IntrospectionEndpoint { get; init; }
+
+    /// <summary>
+    /// How long an introspection answer is reused for the same token (never longer than the token
+    /// lives), so a busy IMAP server does not ask for every command. Default 30 seconds; at most 5 minutes.
+    /// It bounds how long a disabled account's token may still be accepted.
+    /// </summary>
+    public TimeSpan IntrospectionCacheDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Smallest time between two fetches forced by a token signed with an unknown key (key rotation),
     /// so that forged tokens cannot make the validator hammer the issuer. Default 30 seconds.
     /// </summary>

@@ -32,6 +32,13 @@ public sealed record TokenCheck
     /// <summary>Why the token was refused, in a few English words for logs (never the token itself).</summary>
     public string? Failure { get; init; }
 
+    /// <summary>
+    /// The token could not be checked because the issuer (its metadata, keys or introspection
+    /// endpoint) did not answer: a temporary failure of the server, not a wrong credential, so it
+    /// must not count towards the client's failed attempts.
+    /// </summary>
+    public bool IssuerUnavailable { get; init; }
+
     /// <summary>The subject as an idNat_PS when it is one (a professional rather than a client).</summary>
     public IdNatPs? Professional => Subject is not null && IdNatPs.TryParse(Subject, out var id, out _) ? id : null;
 

@@ -12,7 +12,7 @@ public sealed class DeliveryMetrics : IDisposable
     /// <summary>Name of the meter with the queue's instruments.</summary>
     public const string MeterName = "OpenMss.Queue";
 
-    /// <summary>Counter of delivery attempts (one per queue entry and attempt), tagged <c>result</c> = delivered | deferred | failed.</summary>
+    /// <summary>Counter of delivery attempts (one per queue entry and attempt), tagged <c>result</c> = delivered | deferred | failed | lease_lost (another worker took the entry over).</summary>
     public const string AttemptsInstrument = "openmss.queue.delivery.attempts";
 
     /// <summary>Counter of delivery status notifications sent, tagged <c>kind</c> = failure | delay | success.</summary>

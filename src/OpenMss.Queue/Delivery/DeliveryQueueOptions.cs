@@ -40,11 +40,32 @@ public sealed class DeliveryQueueOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often a worker renews the lease of an entry it is delivering (a third of
+    /// <see cref="LeaseDuration"/>): a delivery may last longer than the lease without another
+    /// node taking the entry over, and two beats may fail before the lease is lost.
+    /// </summary>
+    public TimeSpan LeaseRenewalInterval => LeaseDuration / 3;
+
     /// <summary>How often the store is polled for due entries when nothing wakes the worker.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Deliveries (one per queue entry, that is per destination domain) running at once.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 8;
+
+    /// <summary>
+    /// Deliveries to one destination domain running at once on this worker. Lower than
+    /// <see cref="MaxConcurrentDeliveries"/>, so that one slow or unreachable operator with many
+    /// queued messages leaves delivery slots to the others.
+    /// </summary>
+    public int MaxConcurrentDeliveriesPerDestination { get; set; } = 4;
+
+    /// <summary>
+    /// When an entry is leased for a destination that already has
+    /// <see cref="MaxConcurrentDeliveriesPerDestination"/> deliveries in progress, it is given back
+    /// and due again after this delay (no attempt is counted).
+    /// </summary>
+    public TimeSpan BusyDestinationDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Time allowed to open the TCP connection, read the greeting and finish STARTTLS.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -91,9 +112,9 @@ public sealed class DeliveryQueueOptions
             throw new ArgumentException("RetryBackoffFactor must be at least 1 and RetryJitter in [0, 1).");
         }
 
-        if (MaxConcurrentDeliveries < 1 || LeaseDuration <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
+        if (MaxConcurrentDeliveries < 1 || MaxConcurrentDeliveriesPerDestination < 1 || LeaseDuration <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero || BusyDestinationDelay <= TimeSpan.Zero)
         {
-            throw new ArgumentException("MaxConcurrentDeliveries, LeaseDuration and PollInterval must be positive.");
+            throw new ArgumentException("MaxConcurrentDeliveries, MaxConcurrentDeliveriesPerDestination, LeaseDuration, PollInterval and BusyDestinationDelay must be positive.");
         }
 
         if (LocalDomains.Count == 0)

@@ -21,7 +21,13 @@ namespace OpenMss.Queue.Delivery;
 /// <remarks>
 /// <para>The queue lives in the store: entries are leased row by row, so a worker that dies
 /// loses nothing (its leases expire and any worker takes the entries over) and several nodes may
-/// share one database.</para>
+/// share one database. While a delivery runs its lease is renewed (a heartbeat every
+/// <see cref="DeliveryQueueOptions.LeaseRenewalInterval"/>), so a slow delivery is not taken over
+/// and sent twice; a worker that finds its lease taken abandons the attempt and records nothing.</para>
+/// <para>One destination cannot take every slot: at most
+/// <see cref="DeliveryQueueOptions.MaxConcurrentDeliveriesPerDestination"/> deliveries run per
+/// domain, and once none of a domain's relays answered, its other entries are deferred without
+/// a connection until <see cref="DeliveryQueueOptions.RetryInitialDelay"/> has passed.</para>
 /// <para>A notification is handed off (stored) before the attempt is recorded: a crash in
 /// between may repeat a notification but never lose one. No notification is ever sent for a
 /// message with the null sender.</para>
@@ -40,6 +46,8 @@ public sealed partial class DeliveryWorker : IDisposable
     private readonly SmtpDeliveryTransport transport;
     private readonly DeliveryMetrics metrics;
     private readonly ConcurrentDictionary<long, bool> inFlight = new();
+    private readonly ConcurrentDictionary<string, int> destinationLoad = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, UnreachableDestination> unreachable = new(StringComparer.OrdinalIgnoreCase);
     private TaskCompletionSource wakeSignal = NewSignal();
     private long depth;
 
@@ -111,9 +119,9 @@ public sealed partial class DeliveryWorker : IDisposable
                         var entries = await store.LeaseDueAsync(time.GetUtcNow(), free, options.LeaseDuration, WorkerId, cancellationToken).ConfigureAwait(false);
                         foreach (var entry in entries)
                         {
-                            if (inFlight.TryAdd(entry.Id, true))
+                            if (await DispatchAsync(entry, cancellationToken).ConfigureAwait(false) is { } work)
                             {
-                                running.Add(ProcessGuardedAsync(entry, cancellationToken));
+                                running.Add(work);
                                 leased++;
                             }
                         }
@@ -163,9 +171,9 @@ public sealed partial class DeliveryWorker : IDisposable
         var work = new List<Task>();
         foreach (var entry in entries)
         {
-            if (inFlight.TryAdd(entry.Id, true))
+            if (await DispatchAsync(entry, cancellationToken).ConfigureAwait(false) is { } started)
             {
-                work.Add(ProcessGuardedAsync(entry, cancellationToken));
+                work.Add(started);
             }
         }
 
@@ -176,16 +184,71 @@ public sealed partial class DeliveryWorker : IDisposable
 
     public void Dispose() => metrics.Dispose();
 
+    /// <summary>
+    /// Starts the delivery of a leased entry, unless its destination already has
+    /// <see cref="DeliveryQueueOptions.MaxConcurrentDeliveriesPerDestination"/> deliveries in
+    /// progress: then the entry is given back, due again after
+    /// <see cref="DeliveryQueueOptions.BusyDestinationDelay"/>, so that one slow or unreachable
+    /// operator with many queued messages cannot take every delivery slot from the others.
+    /// </summary>
+    /// <returns>The running delivery, or null when the entry was given back (or is already in progress here).</returns>
+    private async Task<Task?> DispatchAsync(QueueEntry entry, CancellationToken cancellationToken)
+    {
+        if (!inFlight.TryAdd(entry.Id, true))
+        {
+            return null;
+        }
+
+        var load = destinationLoad.AddOrUpdate(entry.Domain, 1, (_, n) => n + 1);
+        if (load > options.MaxConcurrentDeliveriesPerDestination)
+        {
+            destinationLoad.AddOrUpdate(entry.Domain, 0, (_, n) => n - 1);
+            inFlight.TryRemove(entry.Id, out _);
+            try
+            {
+                await store.ReleaseLeaseAsync(entry.Id, WorkerId, time.GetUtcNow() + options.BusyDestinationDelay, cancellationToken).ConfigureAwait(false);
+                LogDestinationBusy(entry.Id, entry.Domain);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The lease expires on its own; the entry is not lost, only late.
+                LogStoreUnavailable(ex);
+            }
+
+            return null;
+        }
+
+        return ProcessGuardedAsync(entry, cancellationToken);
+    }
+
     private async Task ProcessGuardedAsync(QueueEntry entry, CancellationToken cancellationToken)
     {
+        // The heartbeat keeps the lease while the delivery lasts (a slow relay, a large message):
+        // without it another node would take the entry over once the lease expired and send the
+        // message a second time. If the lease is lost anyway, the delivery is abandoned.
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopHeartbeat = new CancellationTokenSource();
+        Task heartbeat = Task.CompletedTask;
         try
         {
             await Task.Yield();
-            await ProcessAsync(entry, cancellationToken).ConfigureAwait(false);
+            heartbeat = HeartbeatAsync(entry, leaseLost, stopHeartbeat.Token);
+            await ProcessAsync(entry, leaseLost.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: the lease expires and the entry is attempted again later.
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            // Another worker holds the entry now: its attempt is the one that counts.
+            metrics.Attempt("lease_lost");
+            LogLeaseLost(entry.Id, entry.Domain);
+        }
+        catch (QueueLeaseLostException)
+        {
+            metrics.Attempt("lease_lost");
+            LogLeaseLost(entry.Id, entry.Domain);
         }
         catch (Exception ex)
         {
@@ -195,7 +258,42 @@ public sealed partial class DeliveryWorker : IDisposable
         }
         finally
         {
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            destinationLoad.AddOrUpdate(entry.Domain, 0, (_, n) => n - 1);
             inFlight.TryRemove(entry.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease of <paramref name="entry"/> every <see cref="DeliveryQueueOptions.LeaseRenewalInterval"/>
+    /// until <paramref name="stop"/>; cancels <paramref name="leaseLost"/> when the store says
+    /// another worker holds it. A store that does not answer is tried again at the next beat: the
+    /// lease itself is the limit.
+    /// </summary>
+    private async Task HeartbeatAsync(QueueEntry entry, CancellationTokenSource leaseLost, CancellationToken stop)
+    {
+        var interval = options.LeaseRenewalInterval;
+        while (!stop.IsCancellationRequested && !leaseLost.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stop).ConfigureAwait(false);
+                var held = await store.RenewLeaseAsync(entry.Id, WorkerId, time.GetUtcNow() + options.LeaseDuration, stop).ConfigureAwait(false);
+                if (!held)
+                {
+                    await leaseLost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLeaseRenewalFailed(entry.Id, ex);
+            }
         }
     }
 
@@ -220,9 +318,30 @@ public sealed partial class DeliveryWorker : IDisposable
                 "queued message content missing",
                 RemoteSupportsDsn: false);
         }
+        else if (unreachable.TryGetValue(entry.Domain, out var down) && time.GetUtcNow() < down.Until)
+        {
+            // The destination's relays did not answer a moment ago: do not queue up behind their
+            // timeouts again. The entry is deferred as if tried (its schedule, delay and failure
+            // reports stay the same) until a real attempt finds the destination back.
+            LogDestinationUnreachable(entry.Id, entry.Domain, down.Until);
+            result = new DeliveryAttemptResult(
+                pending.Select(r => new RecipientAttemptResult(r, RecipientResult.Deferred, down.Status, down.Diagnostic, RemoteReplied: false)).ToList(),
+                null,
+                $"not tried: {entry.Domain} unreachable ({down.Error})",
+                RemoteSupportsDsn: false);
+        }
         else
         {
             result = await transport.DeliverAsync(entry, pending, raw, cancellationToken).ConfigureAwait(false);
+            if (result.RemoteMta is null && result.Error is not null && result.Recipients.All(r => r.Result == RecipientResult.Deferred))
+            {
+                var first = result.Recipients[0];
+                unreachable[entry.Domain] = new UnreachableDestination(time.GetUtcNow() + options.RetryInitialDelay, first.Status, first.Diagnostic, result.Error);
+            }
+            else
+            {
+                unreachable.TryRemove(entry.Domain, out _);
+            }
         }
 
         var now = time.GetUtcNow();
@@ -293,8 +412,15 @@ public sealed partial class DeliveryWorker : IDisposable
         // notification at the next attempt but never loses one. Once the remote has answered,
         // shutting down no longer interrupts: these are short local writes, and skipping them
         // would make the next attempt deliver the message a second time.
-        if (entry.MailFrom.Length > 0)
+        if (entry.MailFrom.Length > 0 && failed.Count + delayed.Count + relayed.Count > 0)
         {
+            // A worker that lost the entry leaves the notifications to the one that holds it now.
+            if (!await store.RenewLeaseAsync(entry.Id, WorkerId, time.GetUtcNow() + options.LeaseDuration, CancellationToken.None).ConfigureAwait(false)
+                && await store.FindQueueEntryAsync(entry.Id, CancellationToken.None).ConfigureAwait(false) is not null)
+            {
+                throw new QueueLeaseLostException(entry.Id, WorkerId);
+            }
+
             await NotifyAsync(entry, raw, failed, "failure", CancellationToken.None).ConfigureAwait(false);
             await NotifyAsync(entry, raw, delayed, "delay", CancellationToken.None).ConfigureAwait(false);
             await NotifyAsync(entry, raw, relayed, "success", CancellationToken.None).ConfigureAwait(false);
@@ -353,6 +479,15 @@ public sealed partial class DeliveryWorker : IDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>A destination none of whose relays could be reached, and until when its entries are not tried.</summary>
+    private sealed record UnreachableDestination(DateTimeOffset Until, string Status, string? Diagnostic, string Error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Queue entry {EntryId} to {Domain}: destination busy, given back for later")]
+    private partial void LogDestinationBusy(long entryId, string domain);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId} to {Domain}: destination unreachable, not tried before {Until:o}")]
+    private partial void LogDestinationUnreachable(long entryId, string domain, DateTimeOffset until);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery worker {WorkerId} started")]
     private partial void LogStarted(string workerId);
 
@@ -373,6 +508,12 @@ public sealed partial class DeliveryWorker : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId} to {Domain}: attempt {Attempt}, {Delivered} delivered, {Failed} failed, {Pending} deferred ({Status}); next attempt at {NextAttempt:o}")]
     private partial void LogDeferred(long entryId, string domain, int attempt, int delivered, int failed, int pending, string status, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue entry {EntryId} to {Domain}: lease lost to another worker; this attempt is abandoned")]
+    private partial void LogLeaseLost(long entryId, string domain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue entry {EntryId}: the lease could not be renewed, will try again")]
+    private partial void LogLeaseRenewalFailed(long entryId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue entry {EntryId}: {Kind} notification sent for {Count} recipient(s)")]
     private partial void LogNotified(long entryId, string kind, int count);

@@ -99,7 +99,7 @@ public sealed partial class SmtpDeliveryTransport
             client.Timeout = (int)options.CommandTimeout.TotalMilliseconds;
             try
             {
-                return await TransactAsync(client, entry, recipients, message, endpoint.Host, cancellationToken).ConfigureAwait(false);
+                return await TransactAsync(client, entry, recipients, message, raw, endpoint.Host, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -110,7 +110,7 @@ public sealed partial class SmtpDeliveryTransport
         return AllRecipients(recipients, RecipientResult.Deferred, status, "x-openmss; " + error, remoteMta: null, error);
     }
 
-    private async Task<DeliveryAttemptResult> TransactAsync(RelaySmtpClient client, QueueEntry entry, IReadOnlyList<QueueRecipient> recipients, MimeMessage message, string remoteMta, CancellationToken cancellationToken)
+    private async Task<DeliveryAttemptResult> TransactAsync(RelaySmtpClient client, QueueEntry entry, IReadOnlyList<QueueRecipient> recipients, MimeMessage message, byte[] raw, string remoteMta, CancellationToken cancellationToken)
     {
         var supportsDsn = client.Capabilities.HasFlag(SmtpCapabilities.Dsn);
 
@@ -122,7 +122,15 @@ public sealed partial class SmtpDeliveryTransport
         string dataText;
         try
         {
-            dataText = await client.SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
+            // MailKit cannot relay a submitter's ORCPT (it always writes the RCPT TO address):
+            // such transactions are written through its command channel instead.
+            string? verbatim = null;
+            if (supportsDsn && client.HasOriginalRecipients(recipients))
+            {
+                verbatim = await client.SendPreservingOriginalRecipientsAsync(entry.MailFrom, recipients, raw, entry.ReturnFullMessage, cancellationToken).ConfigureAwait(false);
+            }
+
+            dataText = verbatim ?? await client.SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
             dataCode = 250;
         }
         catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)

@@ -17,7 +17,7 @@ namespace OpenMss.Queue.Submission;
 /// <remarks>
 /// Both paths are durable when the task completes (the store commits before returning). A local
 /// recipient with <c>NOTIFY=SUCCESS</c> gets a "delivered" report (RFC 3461 §6.2.2) unless the
-/// sender is null.
+/// sender is null (<see cref="NotifyDeliveredAsync"/>).
 /// </remarks>
 public sealed partial class MessageSubmitter
 {
@@ -144,21 +144,53 @@ public sealed partial class MessageSubmitter
 
         // RFC 3461 §6.2.2: the final delivery MTA reports success when asked. The null sender
         // never gets a report (that is how notification loops are prevented).
-        var wantSuccess = local.Where(l => Wants(l.Recipient.Notify, DsnNotify.Success)).ToList();
-        if (mailFrom.Length > 0 && wantSuccess.Count > 0)
+        if (local.Count > 0)
         {
-            var report = new DeliveryReport(
-                mailFrom,
-                wantSuccess.Select(l => new DsnRecipientReport(l.Recipient.Address, DsnAction.Delivered, "2.0.0", l.Recipient.OriginalRecipient, LastAttemptDate: now)).ToList(),
-                raw,
-                returnFull,
-                now,
-                envelopeId);
-            await SendNotificationAsync(report, cancellationToken).ConfigureAwait(false);
+            await NotifyDeliveredAsync(mailFrom, local.Select(l => l.Recipient).ToList(), raw, envelopeId, now, cancellationToken).ConfigureAwait(false);
         }
 
         var outcome = recipients.Select((r, i) => new RecipientSubmission(r.Address, dispositions[i])).ToList();
         return new SubmissionResult(outcome, entries, stored);
+    }
+
+    /// <summary>
+    /// The final delivery's "delivered" report (RFC 3461 §6.2.2, RFC 3464 <c>Action: delivered</c>,
+    /// <c>Status: 2.0.0</c>) for the recipients of <paramref name="delivered"/> that asked
+    /// <c>NOTIFY=SUCCESS</c>, sent to <paramref name="mailFrom"/> through the queue (or into its
+    /// INBOX when local), with the <c>ENVID</c> and each <c>ORCPT</c> carried over. Called once
+    /// the message is stored in the recipients' mailboxes: by <see cref="SubmitAsync"/> for local
+    /// recipients, and by the inbound relay (the host passes this method as the relay policy's
+    /// delivery notifier). A success report never returns the content, only the original header
+    /// (RFC 3461 §4.3: <c>RET=FULL</c> concerns failure reports; MSSanté content is health data).
+    /// Nothing is sent for the null sender, nor when no recipient asked.
+    /// </summary>
+    /// <returns>The submission of the report, or null when none was needed.</returns>
+    public async Task<SubmissionResult?> NotifyDeliveredAsync(
+        string mailFrom,
+        IReadOnlyList<OutboundRecipient> delivered,
+        ReadOnlyMemory<byte> raw,
+        string? envelopeId,
+        DateTimeOffset arrivalDate,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivered);
+
+        // The null sender never gets a report: that is how notification loops are prevented.
+        var wanted = delivered.Where(r => Wants(r.Notify, DsnNotify.Success)).ToList();
+        if (string.IsNullOrEmpty(mailFrom) || wanted.Count == 0)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var report = new DeliveryReport(
+            mailFrom,
+            wanted.Select(r => new DsnRecipientReport(r.Address, DsnAction.Delivered, "2.0.0", r.OriginalRecipient, LastAttemptDate: now)).ToList(),
+            raw,
+            ReturnFullMessage: false,
+            arrivalDate,
+            envelopeId);
+        return await SendNotificationAsync(report, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,7 +12,9 @@ namespace OpenMss.Smtp.Inbound;
 /// from the trust authority (not expired, not revoked) naming a whitelisted domain; a sender
 /// domain that belongs to that certificate and is whitelisted (or the null sender of a
 /// notification); recipients in this operator's domains with an existing mailbox (no open relay);
-/// <c>250</c> only once <see cref="IMailStore.DeliverAsync"/> has durably stored the message.
+/// <c>250</c> only once <see cref="IMailStore.DeliverAsync"/> has durably stored the message,
+/// then a "delivered" report for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2,
+/// through <see cref="DeliveryNotifier"/>).
 /// </summary>
 /// <remarks>
 /// The certificate and whitelist are checked at every MAIL, so that a domain removed from the
@@ -71,6 +73,13 @@ public sealed class RelayPolicy : ISmtpPolicy
 
     /// <summary>How long a session may reuse its certificate chain check before MAIL rebuilds it (default 1 minute).</summary>
     public TimeSpan CertificateRecheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Sends the "delivered" report (RFC 3461 <c>NOTIFY=SUCCESS</c>) once a message is stored; the
+    /// host passes <c>MessageSubmitter.NotifyDeliveredAsync</c>. Null: no success report is sent.
+    /// Never called for the null sender nor when no recipient asked for one.
+    /// </summary>
+    public NotifyDelivered? DeliveryNotifier { get; init; }
 
     /// <summary>The domains this operator serves (A-labels).</summary>
     public IReadOnlyCollection<string> LocalDomains => _localDomains;
@@ -226,7 +235,45 @@ public sealed class RelayPolicy : ISmtpPolicy
             return SmtpReplies.StorageFailure;
         }
 
+        await NotifyDeliveredAsync(session, transaction, raw, now).ConfigureAwait(false);
         return SmtpReplies.MessageAccepted(transaction.Id);
+    }
+
+    // RFC 3461 §6.2.2: this operator is the final delivery MTA, so it reports success when asked.
+    // The message is already stored: a report that cannot be sent is logged, not turned into a
+    // refusal that would make the sender deliver the message a second time. It is not cut short
+    // by a shutdown either, for the same reason (a short local write).
+    private async Task NotifyDeliveredAsync(SmtpSessionContext session, SmtpTransaction transaction, ReadOnlyMemory<byte> raw, DateTimeOffset now)
+    {
+        if (DeliveryNotifier is not { } notify || transaction.IsNullSender)
+        {
+            return;
+        }
+
+        List<OutboundRecipient>? wanted = null;
+        foreach (var recipient in transaction.Recipients)
+        {
+            var parameters = recipient.Parameters;
+            if (parameters.Notify != DsnNotify.Default && !parameters.Notify.HasFlag(DsnNotify.Never) && parameters.Notify.HasFlag(DsnNotify.Success))
+            {
+                var original = parameters.OriginalRecipient is null ? null : $"{parameters.OriginalRecipientType ?? "rfc822"};{parameters.OriginalRecipient}";
+                (wanted ??= []).Add(new OutboundRecipient(recipient.Address, parameters.Notify, original));
+            }
+        }
+
+        if (wanted is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await notify(transaction.ReversePath, wanted, raw, transaction.Parameters.EnvelopeId, now, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SmtpLog.SuccessReportFailed(_logger, session.SessionId, transaction.Id, ex);
+        }
     }
 
     // RFC 5321 §4.4: the trace header goes in front of the message, in room the buffer kept free.

@@ -16,6 +16,9 @@ internal static partial class SmtpLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "SMTP connection from {RemoteEndPoint} refused: {MaxSessions} sessions already active")]
     public static partial void TooManySessions(ILogger logger, EndPoint? remoteEndPoint, int maxSessions);
 
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "SMTP connection from {RemoteEndPoint} refused: {MaxSessions} sessions already active from that address")]
+    public static partial void TooManySessionsFromAddress(ILogger logger, EndPoint? remoteEndPoint, int maxSessions);
+
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SMTP accept failed; retrying")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
@@ -72,6 +75,9 @@ internal static partial class SmtpLog
 
     [LoggerMessage(EventId = 142, Level = LogLevel.Error, Message = "SMTP session {SessionId}: mailbox lookup failed; answered 451 4.3.0")]
     public static partial void LookupFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(EventId = 143, Level = LogLevel.Error, Message = "SMTP session {SessionId}: message {TransactionId} stored, but its delivery report (NOTIFY=SUCCESS) could not be sent")]
+    public static partial void SuccessReportFailed(ILogger logger, string sessionId, string transactionId, Exception exception);
 
     /// <summary>The domain part of an address, which is all that may be logged of it.</summary>
     public static string DomainOf(string address)

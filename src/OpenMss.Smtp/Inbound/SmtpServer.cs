@@ -20,6 +20,7 @@ namespace OpenMss.Smtp.Inbound;
 public sealed class SmtpServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<SmtpSession, byte> _sessions = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
     private readonly Lock _stopGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
@@ -191,8 +192,33 @@ public sealed class SmtpServer : IAsyncDisposable
             {
                 Interlocked.Decrement(ref _active);
                 SmtpLog.TooManySessions(Logger, client.RemoteEndPoint, Options.MaxSessions);
-                _ = RejectAsync(client);
+                _ = RejectAsync(client, SmtpReplies.TooManyConnections);
                 continue;
+            }
+
+            IPAddress? address = null;
+            if (Options.MaxSessionsPerAddress > 0)
+            {
+                try
+                {
+                    address = (client.RemoteEndPoint as IPEndPoint)?.Address;
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    address = null; // gone already; the session constructor below notices
+                }
+
+                if (address is not null)
+                {
+                    address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+                    if (!TryEnterAddress(address))
+                    {
+                        Interlocked.Decrement(ref _active);
+                        SmtpLog.TooManySessionsFromAddress(Logger, client.RemoteEndPoint, Options.MaxSessionsPerAddress);
+                        _ = RejectAsync(client, SmtpReplies.TooManyConnectionsFromAddress);
+                        continue;
+                    }
+                }
             }
 
             SmtpSession session;
@@ -204,16 +230,52 @@ public sealed class SmtpServer : IAsyncDisposable
             {
                 // The client was already gone (no endpoint to read).
                 client.Dispose();
+                LeaveAddress(address);
                 SessionEnded();
                 continue;
             }
 
             _sessions.TryAdd(session, 0);
-            _ = Task.Run(() => RunSessionAsync(session), CancellationToken.None);
+            _ = Task.Run(() => RunSessionAsync(session, address), CancellationToken.None);
         }
     }
 
-    private async Task RunSessionAsync(SmtpSession session)
+    private bool TryEnterAddress(IPAddress address)
+    {
+        while (true)
+        {
+            var current = _perAddress.GetValueOrDefault(address);
+            if (current >= Options.MaxSessionsPerAddress)
+            {
+                return false;
+            }
+
+            if (current == 0 ? _perAddress.TryAdd(address, 1) : _perAddress.TryUpdate(address, current + 1, current))
+            {
+                return true;
+            }
+        }
+    }
+
+    private void LeaveAddress(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return;
+        }
+
+        while (_perAddress.TryGetValue(address, out var current))
+        {
+            if (current <= 1
+                ? _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, current))
+                : _perAddress.TryUpdate(address, current - 1, current))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(SmtpSession session, IPAddress? address)
     {
         try
         {
@@ -227,6 +289,7 @@ public sealed class SmtpServer : IAsyncDisposable
         finally
         {
             _sessions.TryRemove(session, out _);
+            LeaveAddress(address);
             SessionEnded();
         }
     }
@@ -239,13 +302,13 @@ public sealed class SmtpServer : IAsyncDisposable
         }
     }
 
-    private static async Task RejectAsync(Socket client)
+    private static async Task RejectAsync(Socket client, SmtpReply reply)
     {
         // RFC 5321 §3.8: a server that cannot serve answers 421 and closes.
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.SendAsync(SmtpReplies.TooManyConnections.Encoded.ToArray(), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            await client.SendAsync(reply.Encoded.ToArray(), SocketFlags.None, timeout.Token).ConfigureAwait(false);
             client.Shutdown(SocketShutdown.Send);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)

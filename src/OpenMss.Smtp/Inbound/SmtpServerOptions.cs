@@ -47,6 +47,14 @@ public sealed class SmtpServerOptions
     /// <summary>Concurrent sessions; one more is answered <c>421 4.7.0</c> and closed.</summary>
     public int MaxSessions { get; set; } = 1000;
 
+    /// <summary>
+    /// Concurrent sessions from one client address; one more is answered <c>421 4.7.0</c> and
+    /// closed, so a single host cannot take every session before TLS or AUTH. 0 (the default) means
+    /// no per-address limit: behind a TCP load balancer that does not keep source addresses every
+    /// connection comes from the balancer's.
+    /// </summary>
+    public int MaxSessionsPerAddress { get; set; }
+
     /// <summary>Recipients per transaction (RFC 5321 §4.5.3.1.8 requires at least 100); more get <c>452 4.5.3</c>.</summary>
     public int MaxRecipients { get; set; } = 100;
 
@@ -83,6 +91,7 @@ public sealed class SmtpServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, 1024);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMessageSize, int.MaxValue - (1L << 20));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSessions, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxSessionsPerAddress);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecipients, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxErrors, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CommandTimeout, TimeSpan.Zero);

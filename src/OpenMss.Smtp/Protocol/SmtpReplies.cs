@@ -24,6 +24,9 @@ public static class SmtpReplies
     /// <summary>More concurrent sessions than the server accepts; the connection is closed.</summary>
     public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many concurrent connections, try again later", "too_many_connections");
 
+    /// <summary>The client's address already holds <c>MaxSessionsPerAddress</c> sessions.</summary>
+    public static readonly SmtpReply TooManyConnectionsFromAddress = new(421, "4.7.0", "Too many concurrent connections from your address, try again later", "too_many_connections_from_address");
+
     /// <summary>The server is stopping; the client retries later (a message not acknowledged is not lost).</summary>
     public static readonly SmtpReply ShuttingDown = new(421, "4.3.2", "Service shutting down, closing connection", "shutting_down");
 

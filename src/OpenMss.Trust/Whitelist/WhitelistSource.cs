@@ -30,8 +30,20 @@ public sealed partial class WhitelistSource : RefreshedDocumentSource, IWhitelis
         ILogger<WhitelistSource>? logger = null,
         TimeProvider? timeProvider = null,
         HttpMessageHandler? httpHandler = null)
-        : base(location, trustAnchor, MaxDocumentBytes, refreshInterval, logger, timeProvider, httpHandler)
+        : base(RequireIntegrity(location), trustAnchor, MaxDocumentBytes, refreshInterval, logger, timeProvider, httpHandler)
     {
+    }
+
+    // Unlike the CRL (signed by the authority), the whitelist document carries no signature: over
+    // plain http anyone on the path could add or remove operators. http stays usable on loopback.
+    private static string RequireIntegrity(string location)
+    {
+        if (Uri.TryCreate(location, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            throw new ArgumentException("The whitelist decides which operators may connect: fetch it over https (plain http only from a loopback address).", nameof(location));
+        }
+
+        return location;
     }
 
     /// <summary>The whitelist in force (empty until the first successful load).</summary>

@@ -48,7 +48,13 @@ public sealed class IdentityTestHost : IAsyncDisposable
         LoggerFactory = loggerFactory;
         Directory = directory;
         _ownsDirectory = ownsDirectory;
-        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = provider.Issuer };
+        // Over HTTPS the provider's certificate comes from the test trust space's authority.
+        var handler = provider.Issuer.Scheme == Uri.UriSchemeHttps
+            ? (SocketsHttpHandler)OpenMss.Identity.Validation.TrustAnchorHandler.Create(OpenMss.Testing.TestPki.Anchor)
+            : new SocketsHttpHandler();
+        handler.AllowAutoRedirect = false;
+        handler.UseCookies = false;
+        Http = new HttpClient(handler) { BaseAddress = provider.Issuer };
     }
 
     public IdentityProvider Provider { get; }
@@ -78,7 +84,7 @@ public sealed class IdentityTestHost : IAsyncDisposable
         time ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         logs ??= new CapturingLoggerProvider();
         var loggerFactory = logs.CreateFactory();
-        var options = new IdentityProviderOptions { DataDirectory = directory, TimeProvider = time, Clients = DefaultClients() };
+        var options = new IdentityProviderOptions { DataDirectory = directory, TimeProvider = time, Clients = DefaultClients().ToList() };
         configure?.Invoke(options);
         var provider = await IdentityProvider.StartAsync(options, loggerFactory);
         return new IdentityTestHost(provider, time, logs, loggerFactory, directory, ownsDirectory);

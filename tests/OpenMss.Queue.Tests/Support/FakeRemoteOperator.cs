@@ -45,6 +45,12 @@ public sealed class FakeRemoteOperator : IAsyncDisposable
 
     public bool AdvertiseDsn { get; set; } = true;
 
+    /// <summary>How long the fake waits after the end of the message before answering DATA (a slow relay).</summary>
+    public TimeSpan DataReplyDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Set once the end of a message has been read (before the DATA reply).</summary>
+    public TaskCompletionSource DataReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public bool OfferStartTls { get; set; } = true;
 
     public IReadOnlyList<ReceivedTransaction> Received => received.ToArray();
@@ -131,7 +137,7 @@ public sealed class FakeRemoteOperator : IAsyncDisposable
     {
         using var _ = client;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
         Stream stream = client.GetStream();
         var reader = new LineReader(stream);
@@ -239,6 +245,12 @@ public sealed class FakeRemoteOperator : IAsyncDisposable
 
                         mailFrom = null;
                         accepted.Clear();
+                        DataReceived.TrySetResult();
+                        if (DataReplyDelay > TimeSpan.Zero)
+                        {
+                            await Task.Delay(DataReplyDelay, token);
+                        }
+
                         await WriteAsync(stream, DataReply, token);
                         break;
 

@@ -49,9 +49,9 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public DeliveryWorker Worker { get; private set; }
 
-    public static async Task<QueueHarness> CreateAsync()
+    public static async Task<QueueHarness> CreateAsync(StoreBackend backend = StoreBackend.Sqlite)
     {
-        var database = await TestDatabase.CreateAsync(StoreBackend.Sqlite);
+        var database = await TestDatabase.CreateAsync(backend);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var store = await database.OpenStoreAsync(clock);
         await store.CreateMailboxAsync(new NewMailbox(Sender, MailboxKind.Personal, "Claire Martin"));
@@ -68,6 +68,10 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public DeliveryWorker NewWorker(IMeterFactory? meterFactory = null) =>
         new(Store, Routes, TestPki.CreateValidator(), Options, loggerFactory: null, Clock, meterFactory);
+
+    /// <summary>Another worker on the same store, as another node would run it, with its own options and clock.</summary>
+    public DeliveryWorker NewWorker(DeliveryQueueOptions options, TimeProvider clock) =>
+        new(Store, Routes, TestPki.CreateValidator(), options, loggerFactory: null, clock);
 
     /// <summary>Closes the store and the worker, as a process exit would, then opens both again on the same database.</summary>
     public async Task RestartAsync()
@@ -155,7 +159,8 @@ public sealed class QueueHarness : IAsyncDisposable
         await Database.DisposeAsync();
     }
 
-    private static DeliveryQueueOptions NewOptions() => new()
+    /// <summary>The options the harness's worker starts with (a new instance each call).</summary>
+    public static DeliveryQueueOptions NewOptions() => new()
     {
         HostName = "relay.pharmacien.mssante.fr",
         LocalDomains = [LocalDomain],

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Smtp.Tests.Support;
@@ -314,6 +315,39 @@ public class SessionTests
             await Task.Delay(20);
         }
 
+        using var fourth = harness.Connect();
+        fourth.Send("NOOP").Expect("250");
+        second.Send("NOOP").Expect("250");
+    }
+
+    [Fact]
+    public async Task One_address_cannot_take_every_session_when_a_per_address_limit_is_set()
+    {
+        await using var harness = await ServerHarness.StartAsync(new RecordingPolicy(), o => o.MaxSessionsPerAddress = 2);
+        using var first = harness.Connect();
+        using var second = harness.Connect();
+        using (var third = harness.Connect(greeting: "421 4.7.0 Too many concurrent connections from your address"))
+        {
+            Assert.True(third.IsClosedByServer());
+        }
+
+        // Another host is still served (127.0.0.2 is loopback too).
+        using (var other = new System.Net.Sockets.TcpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0)))
+        {
+            await other.ConnectAsync(harness.EndPoint);
+            using var reader = new StreamReader(other.GetStream());
+            Assert.StartsWith("220 ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        }
+
+        first.Send("QUIT").Expect("221");
+        Assert.True(first.IsClosedByServer());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (harness.Server.ActiveSessions > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        // The address's slot is free again once its session has ended.
         using var fourth = harness.Connect();
         fourth.Send("NOOP").Expect("250");
         second.Send("NOOP").Expect("250");

@@ -153,6 +153,11 @@ public class SubmissionTests
 
         harness.Authenticator.Unavailable = false;
         client.Send("AUTH PLAIN " + Base64("\0" + Anne + "\0" + TestAuthenticator.AnnePassword)).Expect("235");
+
+        // Each attempt that could not be checked is in the audit trail, with the client address.
+        var audit = await harness.Store.QueryAuditAsync(new AuditQuery(Actor: Anne));
+        Assert.Equal(6, audit.Count(e => e is { Action: "auth", Result: "error" }));
+        Assert.All(audit.Where(e => e.Result == "error"), e => Assert.Equal("127.0.0.1", e.ClientAddress));
     }
 
     [Fact]
@@ -410,11 +415,14 @@ public class SubmissionTests
             raw.Send("AUTH PLAIN " + Base64("\0" + Anne + "\0" + "Secret-Wrong-Password")).Expect("535");
             raw.Send("AUTH LOGIN " + Base64(Anne)).Expect("334");
             raw.Send(Base64("Another-Secret")).Expect("535");
+
+            // A patient's login is their INS: a failed attempt must not write it to the logs.
+            raw.Send("AUTH PLAIN " + Base64("\0" + "279035121518989" + "\0" + "x")).Expect("535");
         }
 
         Assert.NotEmpty(harness.Logs.Lines);
         Assert.Contains(harness.Logs.Lines, l => l.Contains("PLAIN authentication of 810000000001 succeeded", StringComparison.Ordinal));
-        foreach (var secret in new[] { TestAuthenticator.AnnePassword, TestAuthenticator.AnneToken, "Secret-Wrong-Password", "Another-Secret", Base64("Another-Secret"), "Ordonnance" })
+        foreach (var secret in new[] { TestAuthenticator.AnnePassword, TestAuthenticator.AnneToken, "Secret-Wrong-Password", "Another-Secret", Base64("Another-Secret"), "Ordonnance", "279035121518989" })
         {
             Assert.DoesNotContain(harness.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
         }

@@ -137,7 +137,7 @@ public sealed class RelayHarness : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
-    public static async Task<RelayHarness> StartAsync(Action<SmtpServerOptions>? configure = null, Func<IMailStore, IMailStore>? wrapStore = null, ILoggerFactory? loggerFactory = null)
+    public static async Task<RelayHarness> StartAsync(Action<SmtpServerOptions>? configure = null, Func<IMailStore, IMailStore>? wrapStore = null, ILoggerFactory? loggerFactory = null, NotifyDelivered? deliveryNotifier = null)
     {
         var store = await TestStores.CreateAsync(StoreBackend.Sqlite);
         try
@@ -145,7 +145,10 @@ public sealed class RelayHarness : IAsyncDisposable
             await store.CreateMailboxAsync(new NewMailbox(Alice, MailboxKind.Personal));
             await store.CreateMailboxAsync(new NewMailbox(Bob, MailboxKind.Personal));
             var whitelist = new MutableWhitelist(TestPki.PharmacienDomain, TestPki.MedecinDomain);
-            var policy = new RelayPolicy(wrapStore?.Invoke(store) ?? store, TestPki.CreateValidator(), whitelist, [LocalDomain]);
+            var policy = new RelayPolicy(wrapStore?.Invoke(store) ?? store, TestPki.CreateValidator(), whitelist, [LocalDomain], loggerFactory?.CreateLogger<RelayPolicy>())
+            {
+                DeliveryNotifier = deliveryNotifier,
+            };
             var options = new SmtpServerOptions
             {
                 EndPoint = new IPEndPoint(IPAddress.Loopback, 0),

@@ -82,6 +82,15 @@ public sealed class WhitelistSourceTests : IDisposable
         Assert.True(source.Contains("medecin.mssante.fr"));
     }
 
+    [Theory]
+    [InlineData("http://annuaire.mssante.fr/listeblanchemssante.xml")]
+    [InlineData("http://192.0.2.10:8080/listeblanchemssante.xml")]
+    public void A_whitelist_over_plain_http_from_another_host_is_refused_as_it_has_no_integrity(string location)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => new WhitelistSource(location, TimeSpan.FromHours(1)));
+        Assert.Contains("https", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Whitelist_is_fetched_over_http_and_refreshed()
     {

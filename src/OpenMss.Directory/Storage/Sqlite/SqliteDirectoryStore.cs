@@ -28,6 +28,19 @@ internal sealed partial class SqliteDirectoryStore : SqlDirectoryStore
         {
             System.IO.Directory.CreateDirectory(directory);
         }
+
+        if (!File.Exists(path) && !OperatingSystem.IsWindows())
+        {
+            // The audit trail and the liste rouge entries are not public: the database (and the -wal
+            // and -shm files, which SQLite creates with the database's mode) is the owner's only.
+            // SQLite takes an empty file for an empty database.
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
     }
 
     /// <summary>Turns a file path or a connection string into the connection string the store uses.</summary>

@@ -23,6 +23,11 @@ internal static partial class SubmissionLog
     [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Submission session {SessionId}: malformed {Mechanism} response ({Error})")]
     public static partial void MalformedResponse(ILogger logger, string sessionId, string mechanism, string error);
 
+    // The login as typed is not logged: it may be a patient's INS, or a password typed in the wrong
+    // field. The audit trail, where access is restricted, keeps it for lockout investigations.
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Submission session {SessionId}: {Mechanism} authentication failed (the login is in the audit trail)")]
+    public static partial void AuthenticationFailed(ILogger logger, string sessionId, string mechanism);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Submission session {SessionId}: writing the audit trail failed")]
     public static partial void AuditFailed(ILogger logger, string sessionId, Exception exception);
 }

@@ -161,11 +161,16 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             {
                 _throttle.RecordFailure(attempt.Account, client);
                 await AuditAsync(session, attempt.Account ?? "unknown", null, AuthAction, "failed", mechanism, cancellationToken).ConfigureAwait(false);
-                SubmissionLog.Authenticated(_logger, session.SessionId, mechanism, attempt.Account ?? "unknown", "failed");
+                SubmissionLog.AuthenticationFailed(_logger, session.SessionId, mechanism);
             }
             else if (attempt.Reply == SmtpReplies.AuthRateLimited)
             {
                 await AuditAsync(session, attempt.Account ?? "unknown", null, AuthAction, "rate_limited", mechanism, cancellationToken).ConfigureAwait(false);
+            }
+            else if (attempt.Reply == SmtpReplies.AuthTemporaryFailure)
+            {
+                // The credentials could not be checked (identity provider down): an access attempt all the same.
+                await AuditAsync(session, attempt.Account ?? "unknown", null, AuthAction, "error", mechanism, cancellationToken).ConfigureAwait(false);
             }
 
             return attempt.Reply!;

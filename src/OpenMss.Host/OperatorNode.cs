@@ -379,7 +379,7 @@ public sealed class OperatorNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         // The framework logs request URLs at Information (autoconfig's ?emailaddress= is a mailbox
         // address, a patient's one carries the INS): only its warnings and errors reach the operator's logs.
-        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        builder.Logging.AddProvider(new OpenMss.Directory.Api.ForwardingLoggerProvider(loggerFactory));
         // Everything else at any level: the caller's own filters decide.
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

@@ -74,6 +74,19 @@ public static class MailStoreFactory
             {
                 Directory.CreateDirectory(directory);
             }
+
+            if (!File.Exists(path) && !OperatingSystem.IsWindows())
+            {
+                // Addresses (a patient's holds the INS), memberships and the audit trail are not for
+                // other local users: the database is the owner's only, and SQLite gives its -wal and
+                // -shm files the database's mode. SQLite takes an empty file for an empty database.
+                using var created = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
         }
         else if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {

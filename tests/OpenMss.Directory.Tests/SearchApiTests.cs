@@ -101,9 +101,18 @@ public sealed class SearchApiTests(DirectoryServerFixture fixture)
         Assert.Empty((await GetJsonAsync(client, "api/search?address=secret.praticien")).GetProperty("items").EnumerateArray());
         Assert.Empty((await GetJsonAsync(client, "api/search?profession=10&name=discret")).GetProperty("items").EnumerateArray());
 
+        // Anyone learns that the address exists (it is routable), not who holds it.
         var exact = await GetJsonAsync(client, "api/mailboxes/" + Uri.EscapeDataString(F.SecretAddress.ToUpperInvariant()));
         Assert.Equal(F.SecretAddress, exact.GetProperty("address").GetString());
         Assert.True(exact.GetProperty("listeRouge").GetBoolean());
+        Assert.False(exact.TryGetProperty("professional", out var withheld) && withheld.ValueKind != JsonValueKind.Null);
+        Assert.Equal(string.Empty, exact.GetProperty("displayName").GetString());
+        Assert.DoesNotContain("secretname", exact.GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        // An operator of the trust space (mutual TLS) gets the whole entry.
+        using var operatorClient = DirectoryPki.Client(fixture.Server(backend).BaseUrl, TestPki.Pharmacien.Certificate);
+        var full = await GetJsonAsync(operatorClient, "api/mailboxes/" + Uri.EscapeDataString(F.SecretAddress));
+        Assert.Equal(JsonValueKind.Object, full.GetProperty("professional").ValueKind);
 
         var public1 = await GetJsonAsync(client, "api/mailboxes/" + F.GareAddress);
         Assert.False(public1.GetProperty("listeRouge").GetBoolean());

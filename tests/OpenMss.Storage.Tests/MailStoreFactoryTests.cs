@@ -22,12 +22,20 @@ public sealed class MailStoreFactoryTests : IDisposable
         await using (var store = await MailStoreFactory.OpenAsync(new StorageOptions { ConnectionString = path }))
         {
             await store.CreateMailboxAsync(new NewMailbox("a@medecin.mssante.fr", MailboxKind.Personal));
+
+            // The database and its write-ahead log are the owner's only (other local users must not read the audit trail).
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-wal"));
+            }
         }
 
         Assert.True(File.Exists(path));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + ".key"));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         }
 
         Assert.Equal(path + ".key", MailStoreFactory.ResolveEncryptionKeyFile(new StorageOptions { ConnectionString = path }));

@@ -19,6 +19,13 @@ public sealed record MailboxView(
     string? PublishedBy,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>What anyone may know of a liste rouge entry: that the address exists and its kind, not who holds it.</summary>
+    public static MailboxView Withheld(DirectoryEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new MailboxView(e.Address, e.Kind.ToCode(), string.Empty, null, null, null, null, null, null, true, null, e.Source == EntrySource.Publication ? "publication" : "extraction", null, e.UpdatedAt);
+    }
+
     public static MailboxView From(DirectoryEntry e)
     {
         ArgumentNullException.ThrowIfNull(e);

@@ -128,7 +128,7 @@ internal static class SearchEndpoints
         return true;
     }
 
-    private static async Task<IResult> FindAsync(string address, IDirectoryStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> FindAsync(string address, HttpContext context, IDirectoryStore store, TrustValidator validator, CancellationToken cancellationToken)
     {
         if (!MssAddress.TryParse(address, out var parsed, out var error))
         {
@@ -136,9 +136,19 @@ internal static class SearchEndpoints
         }
 
         var entry = await store.FindAsync(parsed.Value, cancellationToken);
-        return entry is null
-            ? DirectoryServer.NotFound("Aucune boîte aux lettres MSSanté ne porte cette adresse dans l'annuaire.")
-            : Results.Json(MailboxView.From(entry));
+        if (entry is null)
+        {
+            return DirectoryServer.NotFound("Aucune boîte aux lettres MSSanté ne porte cette adresse dans l'annuaire.");
+        }
+
+        // A liste rouge entry stays routable, but who holds it is told only to the trust space's
+        // operators (mutual TLS), never to whoever guesses the address.
+        if (entry.ListeRouge && !validator.ValidateClient(await context.Connection.GetClientCertificateAsync(cancellationToken)).IsTrusted)
+        {
+            return Results.Json(MailboxView.Withheld(entry));
+        }
+
+        return Results.Json(MailboxView.From(entry));
     }
 
     private static async Task<IResult> PharmaciesAsync(HttpRequest request, IDirectoryStore store, CancellationToken cancellationToken)

@@ -177,18 +177,7 @@ public sealed class OperatorNode : IAsyncDisposable
 
         routes ??= BuildRoutes(Config.Routing);
 
-        var relayOptions = new SmtpServerOptions
-        {
-            EndPoint = ParseEndPoint(Config.Relay.Listen),
-            HostName = Config.HostName,
-            ServerCertificate = Certificate,
-            MaxMessageSize = Config.Relay.MaxMessageSize,
-            MaxSessions = Config.Relay.MaxSessions,
-            MaxSessionsPerAddress = Config.Relay.MaxSessionsPerAddress,
-            MaxRecipients = Config.Relay.MaxRecipients,
-            CommandTimeout = Config.Relay.CommandTimeout,
-            DataTimeout = Config.Relay.DataTimeout,
-        };
+        var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false);
         var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
         {
             // NOTIFY=SUCCESS (RFC 3461): the "delivered" report goes back through the queue. A lambda:
@@ -276,6 +265,21 @@ public sealed class OperatorNode : IAsyncDisposable
         return new ProfessionalAuthenticator(Store, tokens, accounts, allowPasswords, loggerFactory.CreateLogger<ProfessionalAuthenticator>());
     }
 
+    /// <summary>An SMTP listener's options: relay and submission share the limits of <c>relay</c> in the configuration.</summary>
+    private SmtpServerOptions SmtpOptions(string listen, bool implicitTls) => new()
+    {
+        EndPoint = ParseEndPoint(listen),
+        HostName = Config.HostName,
+        ServerCertificate = Certificate,
+        ImplicitTls = implicitTls,
+        MaxMessageSize = Config.Relay.MaxMessageSize,
+        MaxSessions = Config.Relay.MaxSessions,
+        MaxSessionsPerAddress = Config.Relay.MaxSessionsPerAddress,
+        MaxRecipients = Config.Relay.MaxRecipients,
+        CommandTimeout = Config.Relay.CommandTimeout,
+        DataTimeout = Config.Relay.DataTimeout,
+    };
+
     private static async Task<string?> ReadIntrospectionSecretAsync(IdentityConfig identity, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(identity.IntrospectionClientId))
@@ -340,26 +344,12 @@ public sealed class OperatorNode : IAsyncDisposable
             loggerFactory,
             time);
 
-        SmtpServerOptions Options(string listen, bool implicitTls) => new()
-        {
-            EndPoint = ParseEndPoint(listen),
-            HostName = Config.HostName,
-            ServerCertificate = Certificate,
-            ImplicitTls = implicitTls,
-            MaxMessageSize = Config.Relay.MaxMessageSize,
-            MaxSessions = Config.Relay.MaxSessions,
-            MaxSessionsPerAddress = Config.Relay.MaxSessionsPerAddress,
-            MaxRecipients = Config.Relay.MaxRecipients,
-            CommandTimeout = Config.Relay.CommandTimeout,
-            DataTimeout = Config.Relay.DataTimeout,
-        };
-
-        _submission = new SmtpServer(Options(Config.Submission!.Listen, implicitTls: false), policy, loggerFactory);
+        _submission = new SmtpServer(SmtpOptions(Config.Submission!.Listen, implicitTls: false), policy, loggerFactory);
         await _submission.StartAsync(cancellationToken);
         _owned.Add(_submission);
         if (!string.IsNullOrWhiteSpace(Config.Submission.ImplicitTlsListen))
         {
-            _submissionTls = new SmtpServer(Options(Config.Submission.ImplicitTlsListen, implicitTls: true), policy, loggerFactory);
+            _submissionTls = new SmtpServer(SmtpOptions(Config.Submission.ImplicitTlsListen, implicitTls: true), policy, loggerFactory);
             await _submissionTls.StartAsync(cancellationToken);
             _owned.Add(_submissionTls);
         }

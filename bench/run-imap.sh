@@ -4,6 +4,8 @@
 # unindexed scan, IDLE with 5,000 TLS connections) on SQLite and PostgreSQL and prints their result
 # lines; record them, with the machine, in the IMAP section of docs/benchmarks.md.
 # Not part of the test suite. usage: bench/run-imap.sh [connections=5000] [search-size=100000]
+# Quick body-SEARCH-only run (populate, the store's reads alone, the three searches, then the common
+# word again without the search-text heads): OpenMss.Bench.Imap search --backend sqlite|postgres --search-size 100000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source eng/postgres.sh

@@ -22,6 +22,8 @@ using OpenMss.Trust;
 //                 then the delay from DeliverAsync to "* n EXISTS" on --sample connections.
 //
 // usage: OpenMss.Bench.Imap fetch-search [--backend sqlite|postgres] [--runs 5] [--search-size 100000] [--search-runs 2]
+//        OpenMss.Bench.Imap search [--backend sqlite|postgres] [--search-size 30000] [--search-runs 5]
+//          (quick mode: only the body SEARCHes, plus the store's reads of them measured alone)
 //        OpenMss.Bench.Imap idle [--backend sqlite|postgres] [--connections 5000] [--sample 100]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -29,6 +31,7 @@ var arguments = Args.Parse(args);
 return arguments.Command switch
 {
     "fetch-search" => await Benchmarks.FetchSearchAsync(arguments),
+    "search" => await Benchmarks.SearchAsync(arguments),
     "idle" => await Benchmarks.IdleAsync(arguments),
     "idle-clients" => await Benchmarks.IdleClientsAsync(arguments),
     _ => Usage(),
@@ -112,6 +115,111 @@ internal static class Benchmarks
             }
 
             await MeasureAsync(client, backend, count, runs, "FETCH 1:10000 (BODY.PEEK[HEADER])", "fetch_header_10000");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Quick mode: populate, then the three body SEARCHes, and the store's reads they make measured without IMAP.</summary>
+    public static async Task<int> SearchAsync(Args arguments)
+    {
+        var backend = arguments.Get("backend", "sqlite");
+        var searchSize = arguments.GetInt("search-size", 30_000);
+        var searchRuns = arguments.GetInt("search-runs", 5);
+        await using var env = await BenchEnvironment.StartAsync(backend);
+        var mailbox = await env.Store.CreateMailboxAsync(new NewMailbox("bench@" + Domain, MailboxKind.Personal, "Dr Bench", "810000000001"));
+        var inbox = (await env.Store.FindFolderAsync(mailbox.Id, "INBOX"))!;
+        var generator = new MessageGenerator(seed: 42);
+        var clock = Stopwatch.StartNew();
+        var bytes = await PopulateAsync(env.Store, inbox.Id, generator, 0, searchSize);
+        Report($"populate backend={backend} messages={searchSize} seconds={clock.Elapsed.TotalSeconds:F1} bytes={bytes}");
+
+        // The store alone: the filter pass, then reading (and decrypting) every search text on one thread.
+        for (var i = 0; i < searchRuns; i++)
+        {
+            var cpu = CpuTime();
+            var sw = Stopwatch.StartNew();
+            var sets = await env.Store.FindTextCandidatesAsync(inbox.Id, ["glycémie"]);
+            var filterTime = sw.Elapsed.TotalSeconds;
+            var filterCpu = (CpuTime() - cpu).TotalSeconds;
+            var uids = sets[0]!.Order().ToArray();
+            cpu = CpuTime();
+            sw.Restart();
+            long headBytes = 0;
+            var matched = 0;
+            var undecided = new HashSet<long>(uids);
+            await foreach (var head in env.Store.ReadSearchTextHeadsAsync(inbox.Id, uids))
+            {
+                headBytes += head.Size;
+                if (head.Contains("glycémie", headers: false) is { } found)
+                {
+                    undecided.Remove(head.Uid);
+                    matched += found ? 1 : 0;
+                }
+            }
+
+            var headTime = sw.Elapsed.TotalSeconds;
+            var headCpu = (CpuTime() - cpu).TotalSeconds;
+            cpu = CpuTime();
+            sw.Restart();
+            long textBytes = 0;
+            await foreach (var text in env.Store.ReadSearchTextsAsync(inbox.Id, [.. undecided]))
+            {
+                textBytes += text.Size;
+                matched += text.Contains("glycémie", headers: false) == true ? 1 : 0;
+            }
+
+            var textCpu = (CpuTime() - cpu).TotalSeconds;
+            Report($"  store, one thread: filters {filterTime:F3}s cpu={filterCpu:F3}s candidates={uids.Length}; heads {headTime:F3}s cpu={headCpu:F3}s bytes={headBytes} " +
+                   $"({headCpu * 1e6 / Math.Max(1, uids.Length):F1} us/message); whole texts of the {undecided.Count} undecided {sw.Elapsed.TotalSeconds:F3}s cpu={textCpu:F3}s " +
+                   $"bytes={textBytes}; matched={matched}");
+        }
+
+        using var client = await RawImapClient.ConnectAsync(env.Server.LocalEndPoint);
+        await client.CommandAsync("LOGIN bench " + Password);
+        await client.CommandAsync("SELECT INBOX");
+        await client.CommandAsync("UID SEARCH BODY \"bradycardie\""); // warm-up, not counted
+        foreach (var (name, word) in new[] { ("rare", Needle), ("common", "glycémie"), ("absent", "cardiomyopathie"), ("rare", Needle) })
+        {
+            var times = new List<double>();
+            var cpus = new List<double>();
+            string? result = null;
+            for (var i = 0; i < searchRuns; i++)
+            {
+                var cpu = CpuTime();
+                var sw = Stopwatch.StartNew();
+                var reply = word.All(char.IsAscii)
+                    ? await client.CommandAsync($"UID SEARCH BODY \"{word}\"")
+                    : await client.CommandAsync($"UID SEARCH CHARSET UTF-8 BODY {{{Encoding.UTF8.GetByteCount(word)}+}}\r\n{word}");
+                times.Add(sw.Elapsed.TotalSeconds);
+                cpus.Add((CpuTime() - cpu).TotalSeconds);
+                result = reply.Untagged.FirstOrDefault(l => l.StartsWith("* SEARCH", StringComparison.Ordinal));
+            }
+
+            var found = result is null ? 0 : result.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 2;
+            Report($"search_{name} backend={backend} messages={searchSize} bytes={bytes} best={times.Min():F3}s median={Median(times):F3}s " +
+                   $"cpu_best={cpus.Min():F3}s cpu_median={Median(cpus):F3}s matches={found} rate={bytes / 1e6 / times.Min():F0}MB/s");
+        }
+
+        // The same common-word SEARCH as if the messages had been stored before schema version 6 (no
+        // heads: every candidate read whole), in the same process and under the same load.
+        await env.ExecuteAsync("DELETE FROM message_search_heads");
+        {
+            var times = new List<double>();
+            var cpus = new List<double>();
+            var found = 0;
+            for (var i = 0; i < searchRuns; i++)
+            {
+                var cpu = CpuTime();
+                var sw = Stopwatch.StartNew();
+                var reply = await client.CommandAsync($"UID SEARCH CHARSET UTF-8 BODY {{{Encoding.UTF8.GetByteCount("glycémie")}+}}\r\nglycémie");
+                times.Add(sw.Elapsed.TotalSeconds);
+                cpus.Add((CpuTime() - cpu).TotalSeconds);
+                found = (reply.Untagged.FirstOrDefault(l => l.StartsWith("* SEARCH", StringComparison.Ordinal))?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 2) - 2;
+            }
+
+            Report($"search_common_without_heads backend={backend} messages={searchSize} best={times.Min():F3}s median={Median(times):F3}s " +
+                   $"cpu_best={cpus.Min():F3}s cpu_median={Median(cpus):F3}s matches={found} rate={bytes / 1e6 / times.Min():F0}MB/s");
         }
 
         return 0;
@@ -434,6 +542,20 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public IMailStore Store { get; }
 
+    public required StorageOptions Options { get; init; }
+
+    /// <summary>Runs one statement on the store's database directly (the quick search mode drops the heads with it).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using System.Data.Common.DbConnection connection = Options.Provider == "postgres"
+            ? new Npgsql.NpgsqlConnection(Options.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Options.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public ImapServer Server { get; }
 
     public static async Task<BenchEnvironment> StartAsync(string backend)
@@ -459,7 +581,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             new BenchAuthenticator(),
             new StoreAuditSink(store));
         await server.StartAsync();
-        return new BenchEnvironment(work, store, server);
+        return new BenchEnvironment(work, store, server) { Options = options };
     }
 
     private static async Task<string> CreatePostgresDatabaseAsync()

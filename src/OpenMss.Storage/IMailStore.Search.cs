@@ -27,6 +27,14 @@ public partial interface IMailStore
     /// parseable as MIME) are skipped: SEARCH verifies those from their bytes.
     /// </summary>
     IAsyncEnumerable<SearchText> ReadSearchTextsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The decrypted heads of those search texts (<see cref="SearchText.IsHead"/>: the first bytes
+    /// of each, or the whole text when it is short), in ascending UID order, a chunk per query:
+    /// much cheaper to read, they decide every message whose match is near the start. Messages
+    /// stored without one (before schema version 6) are skipped: read their whole text.
+    /// </summary>
+    IAsyncEnumerable<SearchText> ReadSearchTextHeadsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One message's decrypted RFC 5322 bytes, as <see cref="IMailStore.ReadMessagesAsync"/> returns them.</summary>

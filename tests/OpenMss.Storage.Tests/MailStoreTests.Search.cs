@@ -121,8 +121,10 @@ public abstract partial class MailStoreTests
         await store.StoreFlagsAsync(trash, move.TargetUids, FlagOperation.Add, MessageFlags.Deleted, []);
         await store.ExpungeAsync(trash);
         Assert.Equal(1L, await ScalarAsync(connection, "SELECT COUNT(*) FROM message_search_texts"));
+        Assert.Equal(1L, await ScalarAsync(connection, "SELECT COUNT(*) FROM message_search_heads"));
         Assert.True(await store.DeleteMailboxAsync(SearchMailbox));
         Assert.Equal(0L, await ScalarAsync(connection, "SELECT COUNT(*) FROM message_search_texts"));
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT COUNT(*) FROM message_search_heads"));
     }
 
     [Fact]
@@ -179,7 +181,7 @@ public abstract partial class MailStoreTests
 
         await using var check = await database.OpenConnectionAsync();
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM message_search_texts"));
-        Assert.Equal(5L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(6L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM messages WHERE search_filter IS NULL"));
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM messages WHERE search_filter IS NOT NULL"));
     }
@@ -198,7 +200,7 @@ public abstract partial class MailStoreTests
 
         await using var connection = await store.Database.OpenConnectionAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT search_filter FROM messages UNION ALL SELECT data FROM message_search_texts";
+        command.CommandText = "SELECT search_filter FROM messages UNION ALL SELECT data FROM message_search_texts UNION ALL SELECT data FROM message_search_heads";
         var filters = new List<byte[]>();
         await using (var reader = await command.ExecuteReaderAsync())
         {
@@ -208,7 +210,7 @@ public abstract partial class MailStoreTests
             }
         }
 
-        Assert.Equal(40, filters.Count);
+        Assert.Equal(60, filters.Count);
         var needles = new[] { Encoding.UTF8.GetBytes(Word), Encoding.UTF8.GetBytes(Word.ToUpperInvariant()), Encoding.Unicode.GetBytes(Word.ToUpperInvariant()), Encoding.UTF8.GetBytes("XYL"), Encoding.Unicode.GetBytes("XYL") };
         Assert.All(filters, f => Assert.All(needles, n => Assert.True(f.AsSpan().IndexOf(n) < 0)));
         Assert.All(filters.Take(20), f => Assert.InRange(f.Length, 1 + (512 / 8), 1 + (65536 / 8)));
@@ -280,6 +282,140 @@ public abstract partial class MailStoreTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void A_search_text_head_finds_what_the_whole_text_has_near_its_start_and_never_more()
+    {
+        var far = new string('b', 2044) + "glycémie";
+        string[] headers = [new string('a', 509) + "glyXYZ", "Compte rendu"];
+        string[] parts = ["Glycémie à jeun normale. " + new string('c', 3000), "cémie " + far];
+        var whole = SearchText.Deserialize(1, SearchText.Serialize(headers, parts)!)!;
+        var head = SearchText.Deserialize(1, SearchText.Head(SearchText.Serialize(headers, parts)!))!;
+
+        Assert.False(whole.IsHead);
+        Assert.True(head.IsHead);
+        Assert.Equal(13 + 509 + 3 + 1 + 2048, head.Size);
+
+        // At the start of a body: found in the head, as in the whole text.
+        Assert.True(head.Contains("GLYCÉMIE à jeun", headers: false));
+        Assert.True(whole.Contains("GLYCÉMIE à jeun", headers: false));
+
+        // Past the cut, or absent: the head cannot say no (the whole text decides).
+        Assert.Null(head.Contains("Compte rendu", headers: true));
+        Assert.True(whole.Contains("Compte rendu", headers: true));
+        Assert.Null(head.Contains("cémie bbbb", headers: false));
+        Assert.Null(head.Contains("zygomaticofacial", headers: true));
+        Assert.False(whole.Contains("zygomaticofacial", headers: true));
+
+        // The header region cut right after "gly", the parts next: no match across the cut.
+        Assert.False(whole.Contains("glyGlycémie", headers: true));
+        Assert.Null(head.Contains("glyGlycémie", headers: true));
+        Assert.Null(head.Contains("glyXYZ", headers: true));
+        Assert.True(whole.Contains("glyXYZ", headers: true));
+
+        // A short text is its own head: it decides both ways.
+        string[] shortParts = ["Traitement poursuivi."];
+        var small = SearchText.Deserialize(2, SearchText.Head(SearchText.Serialize(["Suivi"], shortParts)!))!;
+        Assert.False(small.IsHead);
+        Assert.True(small.Contains("poursuivi", headers: false));
+        Assert.False(small.Contains("zygomaticofacial", headers: true));
+        Assert.True(small.Contains(string.Empty, headers: false));
+    }
+
+    [Fact]
+    public async Task Search_text_heads_are_stored_with_each_message_and_read_in_uid_order()
+    {
+        await using var store = await NewStoreAsync();
+        await CreateMailboxAsync(store, SearchMailbox);
+        var inbox = await InboxIdAsync(store, SearchMailbox);
+        var uids = new List<long>();
+        for (var i = 0; i < 300; i++)
+        {
+            var marker = i % 2 == 0 ? "Glycémie stable. " + new string('x', 4000) : new string('y', 4000) + " glycémie en fin de texte";
+            uids.Add((await store.AppendAsync(inbox, TestMessages.Create(subject: $"Suivi {i}", bodyBytes: 5000, marker: marker), MessageFlags.None, DateTimeOffset.UtcNow)).Uid);
+        }
+
+        var heads = new List<SearchText>();
+        await foreach (var head in store.ReadSearchTextHeadsAsync(inbox, [.. uids.Where((_, i) => i % 3 != 1).Reverse(), 9999]))
+        {
+            heads.Add(head);
+        }
+
+        Assert.Equal(uids.Where((_, i) => i % 3 != 1), heads.Select(h => h.Uid));
+        Assert.All(heads, h => Assert.True(h.IsHead));
+        Assert.All(heads, h => Assert.InRange(h.Size, 100, 2048 + 512 + 16));
+        Assert.All(heads, h => Assert.Equal(uids.IndexOf(h.Uid) % 2 == 0 ? true : null, h.Contains("glycémie", headers: false)));
+
+        // A delivery (its own statement on PostgreSQL) stores a head too.
+        var delivered = await store.DeliverAsync(TestMessages.Inbound(TestMessages.Create(bodyBytes: 5000, marker: "Hémoglobine glyquée à 6,5 %."), SearchMailbox));
+        var deliveredHeads = new List<SearchText>();
+        await foreach (var head in store.ReadSearchTextHeadsAsync(inbox, [delivered[0].Uid]))
+        {
+            deliveredHeads.Add(head);
+        }
+
+        Assert.True(Assert.Single(deliveredHeads).Contains("HÉMOGLOBINE glyquée", headers: false));
+        Assert.Null(deliveredHeads[0].Contains("zygomaticofacial", headers: true));
+    }
+
+    [Fact]
+    public async Task A_version_5_database_is_upgraded_and_its_search_texts_are_still_read_whole()
+    {
+        await using var database = await TestDatabase.CreateAsync(Backend);
+        await using (var v5 = MailStoreFactory.Create(database.Options))
+        {
+            await v5.MigrateAsync(targetVersion: 5, CancellationToken.None);
+        }
+
+        var old = TestMessages.Create(subject: "Avant les têtes", marker: "Spirométrie de contrôle");
+        long folderId;
+        using (var cipher = MessageCipher.LoadOrCreate(database.Options.EncryptionKeyFile!))
+        {
+            // The rows as the version 5 code wrote them: a search text, no head (frozen SQL).
+            await using var connection = await database.OpenConnectionAsync();
+            var time = TimeParameter(DateTimeOffset.UtcNow);
+            var mailboxId = await ScalarAsync(connection,
+                "INSERT INTO mailboxes (address, kind, display_name, owner_id, created_at) VALUES (@a, 'PER', 'Dr Ancien', '810000000002', @t) RETURNING id",
+                ("a", SearchMailbox), ("t", time));
+            folderId = await ScalarAsync(connection,
+                "INSERT INTO folders (mailbox_id, name, special_use, uid_validity, uid_next, highest_modseq, message_count) VALUES (@m, 'INBOX', NULL, 1748772000, 2, 1, 1) RETURNING id",
+                ("m", mailboxId));
+            var blobId = await ScalarAsync(connection, "INSERT INTO message_blobs (refs, size, data) VALUES (1, @size, @data) RETURNING id",
+                ("size", (long)old.Length), ("data", cipher.Encrypt(old, SqlMailStore.MessagePurpose)));
+            await ScalarAsync(connection, "INSERT INTO message_search_texts (blob_id, data) VALUES (@b, @d) RETURNING blob_id",
+                ("b", blobId), ("d", cipher.Encrypt(SearchText.Serialize(["Avant les têtes"], ["Spirométrie de contrôle"])!, SqlMailStore.SearchTextPurpose)));
+            await ScalarAsync(connection,
+                "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) VALUES (@f, 1, @b, 0, NULL, @t, @size, 1, @e) RETURNING uid",
+                ("f", folderId), ("b", blobId), ("t", time), ("size", (long)old.Length), ("e", cipher.Encrypt(EnvelopeCodec.Serialize(EnvelopeCodec.Parse(old)), SqlMailStore.EnvelopePurpose)));
+        }
+
+        await using (var store = await database.OpenStoreAsync())
+        {
+            var newer = await store.AppendAsync(folderId, TestMessages.Create(marker: "Spirométrie normale"), MessageFlags.None, DateTimeOffset.UtcNow);
+            var heads = new List<SearchText>();
+            await foreach (var head in store.ReadSearchTextHeadsAsync(folderId, [1, newer.Uid]))
+            {
+                heads.Add(head);
+            }
+
+            // Only the new message has a head; the old one's whole text still answers.
+            Assert.Equal([newer.Uid], heads.Select(h => h.Uid));
+            Assert.True(heads[0].Contains("SPIROMÉTRIE", headers: false));
+            var texts = new List<SearchText>();
+            await foreach (var text in store.ReadSearchTextsAsync(folderId, [1, newer.Uid]))
+            {
+                texts.Add(text);
+            }
+
+            Assert.Equal([1L, newer.Uid], texts.Select(t => t.Uid));
+            Assert.True(texts[0].Contains("spirométrie de CONTRÔLE", headers: false));
+            Assert.False(texts[0].Contains("normale", headers: true));
+        }
+
+        await using var check = await database.OpenConnectionAsync();
+        Assert.Equal(6L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM message_search_heads"));
     }
 
     /// <summary>The plain scan, as the IMAP search evaluator does it (TEXT: headers and text parts).</summary>

@@ -558,9 +558,9 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>
-    /// Decides the undecided messages: first from their stored search texts (no MIME parsing), then,
-    /// for those without one (stored before schema version 5) or still undecided (HEADER keys),
-    /// from their bytes.
+    /// Decides the undecided messages: first from the heads of their stored search texts, then from
+    /// the whole texts (no MIME parsing), then, for those without one (stored before schema version
+    /// 5) or still undecided (HEADER keys), from their bytes.
     /// </summary>
     private async Task<List<long>> VerifyAsync(SearchEvaluator evaluator, SearchKey query, List<SearchCandidate> undecided, CancellationToken ct)
     {
@@ -569,9 +569,24 @@ internal sealed partial class ImapSession
         var unknown = undecided;
         if (SearchEvaluator.HasBodyOrText(query))
         {
+            // Heads first: a few hundred bytes each decide the messages where a string is found
+            // near the start (a common word: nearly all of them); the others read the whole text.
             (matched, unknown) = await VerifyPartitionedAsync(
-                    undecided, uids => store.ReadSearchTextsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
+                    undecided, uids => store.ReadSearchTextHeadsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
                 .ConfigureAwait(false);
+            foreach (var candidate in unknown)
+            {
+                candidate.Text = null;
+            }
+
+            if (unknown.Count > 0)
+            {
+                List<long> fromTexts;
+                (fromTexts, unknown) = await VerifyPartitionedAsync(
+                        unknown, uids => store.ReadSearchTextsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
+                    .ConfigureAwait(false);
+                matched.AddRange(fromTexts);
+            }
 
             // Still undecided (a HEADER key too): the message bytes decide; texts are not kept meanwhile.
             foreach (var candidate in unknown)

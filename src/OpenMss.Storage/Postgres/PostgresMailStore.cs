@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 using OpenMss.Storage.Sql;
 
 namespace OpenMss.Storage.Postgres;
@@ -99,6 +100,75 @@ internal sealed partial class PostgresMailStore : SqlMailStore
     }
 
     /// <summary>
+    /// A delivery is one statement: the INBOX slots (folders locked in address order, so that nodes
+    /// sharing the database cannot deadlock), the bytes, the search text, the copies and the audit
+    /// rows. The writer sends the statements of a whole batch in one round trip, so a batch of 16
+    /// deliveries costs two round trips (the statements, then COMMIT) instead of 3 per message.
+    /// </summary>
+    protected override Task<IReadOnlyList<StoredMessageRef>> StoreDeliveryAsync(
+        string[] recipients, PreparedMessage prepared, DateTimeOffset internalDate, DeliveryAudit? audit, CancellationToken cancellationToken) =>
+        WriteStatementAsync(
+            batch =>
+            {
+                var command = (NpgsqlBatchCommand)batch.CreateBatchCommand();
+                command.CommandText = audit is null ? DeliverSql : DeliverAuditedSql;
+                var parameters = command.Parameters;
+                parameters.Add(new NpgsqlParameter<string[]>("addresses", recipients));
+                parameters.Add(new NpgsqlParameter<long>("refs", recipients.Length));
+                parameters.Add(new NpgsqlParameter<long>("size", prepared.Size));
+                parameters.Add(new NpgsqlParameter<byte[]>("data", prepared.SealedBlob));
+                parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Bytea) { Value = (object?)prepared.SealedSearchText ?? DBNull.Value });
+                parameters.Add(new NpgsqlParameter("head", NpgsqlDbType.Bytea) { Value = (object?)prepared.SealedSearchHead ?? DBNull.Value });
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>("date", internalDate.ToUniversalTime()));
+                parameters.Add(new NpgsqlParameter<byte[]>("envelope", prepared.SealedEnvelope));
+                parameters.Add(new NpgsqlParameter("filter", NpgsqlDbType.Bytea) { Value = (object?)prepared.SearchFilter ?? DBNull.Value });
+                if (audit is not null)
+                {
+                    parameters.Add(new NpgsqlParameter<string>("actor", audit.Actor));
+                    parameters.Add(new NpgsqlParameter("client", NpgsqlDbType.Text) { Value = (object?)audit.ClientAddress ?? DBNull.Value });
+                }
+
+                return command;
+            },
+            async (reader, ct) =>
+            {
+                var slots = new Dictionary<string, (long Folder, long Uid)>(recipients.Length, StringComparer.Ordinal);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    slots[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+                }
+
+                var refs = new StoredMessageRef[recipients.Length];
+                for (var i = 0; i < refs.Length; i++)
+                {
+                    // Rows were written for the others: throwing rolls the batch back.
+                    var (folder, uid) = slots.TryGetValue(recipients[i], out var slot) ? slot : throw new MailboxNotFoundException(recipients[i]);
+                    refs[i] = new StoredMessageRef(recipients[i], folder, uid);
+                }
+
+                return (IReadOnlyList<StoredMessageRef>)refs;
+            },
+            cancellationToken);
+
+    private const string DeliverSlotsSql =
+        "WITH target AS MATERIALIZED (SELECT m.address, f.id FROM mailboxes m JOIN folders f ON f.mailbox_id = m.id " +
+        "WHERE m.address = ANY (@addresses) AND f.name = 'INBOX' ORDER BY m.address FOR UPDATE OF f), " +
+        "slots AS (UPDATE folders f SET uid_next = f.uid_next + 1, highest_modseq = f.highest_modseq + 1, message_count = f.message_count + 1 " +
+        "FROM target WHERE f.id = target.id RETURNING target.address, f.id, f.uid_next - 1 AS uid, f.highest_modseq AS modseq), " +
+        "blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id), " +
+        "text AS (INSERT INTO message_search_texts (blob_id, data) SELECT id, @text FROM blob WHERE @text IS NOT NULL), " +
+        "head AS (INSERT INTO message_search_heads (blob_id, data) SELECT id, @head FROM blob WHERE @head IS NOT NULL), " +
+        "copies AS (INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
+        "SELECT s.id, s.uid, blob.id, 0, NULL, @date, @size, s.modseq, @envelope, @filter FROM blob, slots s)";
+
+    private const string DeliverSql = DeliverSlotsSql + " SELECT address, id, uid FROM slots";
+
+    private const string DeliverAuditedSql = DeliverSlotsSql +
+        ", audit AS (INSERT INTO audit_events (at, actor, mailbox, action, result, client_address, detail) " +
+        "SELECT @date, @actor, s.address, 'deliver', 'ok', @client, NULL FROM slots s ORDER BY s.address) " +
+        "SELECT address, id, uid FROM slots";
+
+    /// <summary>
     /// One statement (one round trip) stores the bytes and every copy: the writer connection is
     /// the group committer's critical path, and round trips are what it waits on.
     /// </summary>
@@ -115,7 +185,8 @@ internal sealed partial class PostgresMailStore : SqlMailStore
 
         await session.Command(
                 "WITH blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id), " +
-                "text AS (INSERT INTO message_search_texts (blob_id, data) SELECT id, CAST(@text AS bytea) FROM blob WHERE CAST(@text AS bytea) IS NOT NULL) " +
+                "text AS (INSERT INTO message_search_texts (blob_id, data) SELECT id, CAST(@text AS bytea) FROM blob WHERE CAST(@text AS bytea) IS NOT NULL), " +
+                "head AS (INSERT INTO message_search_heads (blob_id, data) SELECT id, CAST(@head AS bytea) FROM blob WHERE CAST(@head AS bytea) IS NOT NULL) " +
                 "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
                 "SELECT t.folder_id, t.uid, blob.id, @flags, NULL, @date, @size, t.modseq, @envelope, CAST(@filter AS bytea) " +
                 "FROM blob, unnest(@folders, @uids, @modseqs) AS t (folder_id, uid, modseq)")
@@ -127,6 +198,7 @@ internal sealed partial class PostgresMailStore : SqlMailStore
             .With("envelope", prepared.SealedEnvelope)
             .With("filter", prepared.SearchFilter)
             .With("text", prepared.SealedSearchText)
+            .With("head", prepared.SealedSearchHead)
             .With("folders", folders)
             .With("uids", uids)
             .With("modseqs", modseqs)

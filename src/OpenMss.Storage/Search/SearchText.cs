@@ -17,10 +17,18 @@ namespace OpenMss.Storage;
 /// where each region is its strings, folded code unit by code unit to the form OrdinalIgnoreCase
 /// compares (surrogates kept as they are), in UTF-8, separated by 0xFF — a byte UTF-8 never
 /// produces, so that a match never spans two strings; and a UTF-8 byte match is a character match.
+/// A <em>head</em> (<see cref="Head"/>, version 2) has the same layout with each region cut to its
+/// first bytes: a match in it is a match in the whole text, its absence decides nothing.
 /// </remarks>
 public sealed class SearchText
 {
     private const byte FormatVersion = 1;
+    private const byte HeadVersion = 2;
+
+    // What a head keeps of each region: a sealed head (~2.6 KiB) fits in one 4 KiB SQLite page
+    // with its row, and a common word is usually in the first 2 KiB of a body.
+    private const int HeadHeaderBytes = 512;
+    private const int HeadPartBytes = 2048;
     private const byte Separator = 0xFF;
     private const int HeaderSize = 13;
 
@@ -52,9 +60,16 @@ public sealed class SearchText
     public int Size => data.Length;
 
     /// <summary>
+    /// True for a head (the first bytes of each region): <see cref="Contains"/> answers true when
+    /// it finds the string, and null (read the whole text) instead of false.
+    /// </summary>
+    public bool IsHead => data[0] == HeadVersion;
+
+    /// <summary>
     /// Whether a text part (or, with <paramref name="headers"/>, a header value: SEARCH TEXT)
-    /// contains <paramref name="text"/>, case-insensitively as OrdinalIgnoreCase; null when the
-    /// folded form cannot decide (a search string with surrogates): parse the message instead.
+    /// contains <paramref name="text"/>, case-insensitively as OrdinalIgnoreCase; null when this
+    /// cannot decide: a search string with surrogates (parse the message instead), or a string not
+    /// in a head (<see cref="IsHead"/>: read the whole text).
     /// </summary>
     public bool? Contains(string text, bool headers)
     {
@@ -71,7 +86,9 @@ public sealed class SearchText
         }
 
         var all = data.AsSpan(HeaderSize);
-        return (headers ? all : all[headerLength..]).IndexOf(needle) >= 0;
+        return (headers ? all : all[headerLength..]).IndexOf(needle) >= 0 ? true
+            : IsHead ? null
+            : false;
     }
 
     /// <summary>
@@ -123,10 +140,46 @@ public sealed class SearchText
         }
     }
 
-    /// <summary>Reads what <see cref="Serialize"/> wrote; null for an unknown format.</summary>
+    /// <summary>
+    /// The head of a text <see cref="Serialize"/> wrote: the same counts, the first
+    /// <see cref="HeadHeaderBytes"/> of the header region and the first <see cref="HeadPartBytes"/>
+    /// of the part region. A region cut short ends with a separator, so that no match spans the cut
+    /// (a match in the head is then a match in the whole text).
+    /// </summary>
+    internal static byte[] Head(byte[] serialized)
+    {
+        ArgumentNullException.ThrowIfNull(serialized);
+        var headerLength = BinaryPrimitives.ReadInt32LittleEndian(serialized.AsSpan(9));
+        var headers = serialized.AsSpan(HeaderSize, headerLength);
+        var parts = serialized.AsSpan(HeaderSize + headerLength);
+        var headHeaders = Math.Min(headers.Length, HeadHeaderBytes);
+        var headParts = Math.Min(parts.Length, HeadPartBytes);
+        if (headHeaders == headers.Length && headParts == parts.Length)
+        {
+            // Short enough to keep whole: the head decides both ways.
+            return serialized.ToArray();
+        }
+
+        var headHeaderLength = headHeaders + (headHeaders < headers.Length ? 1 : 0);
+        var output = new byte[HeaderSize + headHeaderLength + headParts];
+        serialized.AsSpan(0, 9).CopyTo(output);
+        output[0] = HeadVersion;
+        BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(9), headHeaderLength);
+        headers[..headHeaders].CopyTo(output.AsSpan(HeaderSize));
+        if (headHeaders < headers.Length)
+        {
+            output[HeaderSize + headHeaders] = Separator;
+        }
+
+        // The part region is last: a cut there needs no separator, nothing follows it.
+        parts[..headParts].CopyTo(output.AsSpan(HeaderSize + headHeaderLength));
+        return output;
+    }
+
+    /// <summary>Reads what <see cref="Serialize"/> or <see cref="Head"/> wrote; null for an unknown format.</summary>
     internal static SearchText? Deserialize(long uid, byte[] data)
     {
-        if (data.Length < HeaderSize || data[0] != FormatVersion)
+        if (data.Length < HeaderSize || data[0] is not (FormatVersion or HeadVersion))
         {
             return null;
         }

@@ -16,7 +16,26 @@ internal abstract partial class SqlMailStore
         var recipients = message.Recipients.Select(NormalizeAddress).Distinct(StringComparer.Ordinal).ToArray();
         var prepared = Prepare(message.Raw);
         var internalDate = Truncate(message.ReceivedAt);
-        var stored = await WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
+        var stored = await StoreDeliveryAsync(recipients, prepared, internalDate, message.Audit, cancellationToken).ConfigureAwait(false);
+
+        // IMAP sessions idling on these folders learn of the message once it is committed.
+        foreach (var reference in stored)
+        {
+            folderChanges.Publish(reference.FolderId);
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// Stores one delivery in the group commit: a UID slot in each recipient's INBOX, the bytes
+    /// once, one message row per recipient and, when audited, one audit row per recipient; throws
+    /// <see cref="MailboxNotFoundException"/> (storing nothing) when a recipient has no mailbox.
+    /// </summary>
+    /// <param name="recipients">Normalised, distinct addresses.</param>
+    protected virtual Task<IReadOnlyList<StoredMessageRef>> StoreDeliveryAsync(
+        string[] recipients, PreparedMessage prepared, DateTimeOffset internalDate, DeliveryAudit? audit, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
         {
             // UID counters are taken in address order, so that writers sharing a PostgreSQL
             // database lock the same folders in the same order and cannot deadlock.
@@ -33,7 +52,7 @@ internal abstract partial class SqlMailStore
             }
 
             await InsertMessagesAsync(session, prepared, slots, MessageFlags.None, internalDate, ct).ConfigureAwait(false);
-            if (message.Audit is { } audit)
+            if (audit is not null)
             {
                 foreach (var recipient in recipients)
                 {
@@ -48,16 +67,7 @@ internal abstract partial class SqlMailStore
             }
 
             return refs;
-        }, cancellationToken).ConfigureAwait(false);
-
-        // IMAP sessions idling on these folders learn of the message once it is committed.
-        foreach (var reference in stored)
-        {
-            folderChanges.Publish(reference.FolderId);
-        }
-
-        return stored;
-    }
+        }, cancellationToken);
 
     public async Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
     {
@@ -141,7 +151,10 @@ internal abstract partial class SqlMailStore
             Cipher.Encrypt(EnvelopeCodec.Serialize(envelope), EnvelopePurpose),
             raw.Length,
             filter,
-            text is null ? null : Cipher.Encrypt(text, SearchTextPurpose));
+            text is null ? null : Cipher.Encrypt(text, SearchTextPurpose))
+        {
+            SealedSearchHead = text is null ? null : Cipher.Encrypt(SearchText.Head(text), SearchHeadPurpose),
+        };
     }
 
     /// <summary>
@@ -176,6 +189,14 @@ internal abstract partial class SqlMailStore
             await session.Command("INSERT INTO message_search_texts (blob_id, data) VALUES (@blob, @data)")
                 .With("blob", blobId)
                 .With("data", text)
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        if (prepared.SealedSearchHead is { } head)
+        {
+            await session.Command("INSERT INTO message_search_heads (blob_id, data) VALUES (@blob, @data)")
+                .With("blob", blobId)
+                .With("data", head)
                 .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -217,7 +238,11 @@ internal abstract partial class SqlMailStore
 /// <see cref="SearchFilter"/> and <see cref="SealedSearchText"/> (see <c>Search/</c>) are null when
 /// the message could not be parsed: SEARCH then reads and parses the message itself.
 /// </remarks>
-internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope, long Size, byte[]? SearchFilter, byte[]? SealedSearchText);
+internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope, long Size, byte[]? SearchFilter, byte[]? SealedSearchText)
+{
+    /// <summary>The sealed head of the search text (<see cref="SearchText.Head"/>), null with it.</summary>
+    public byte[]? SealedSearchHead { get; init; }
+}
 
 /// <summary>The place a new message takes in a folder.</summary>
 internal readonly record struct MessageSlot(long FolderId, long Uid, long ModSeq);

@@ -349,4 +349,8 @@ internal abstract partial class SqlMailStore : IMailStore
 
     private Task<T> WriteAsync<T>(Func<DbSession, CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken) =>
         writer.RunAsync(body, cancellationToken);
+
+    /// <summary>A one-statement write, sent with the other statements of its batch in one round trip (see <see cref="WriteBatcher.RunStatementAsync"/>).</summary>
+    protected Task<T> WriteStatementAsync<T>(Func<DbBatch, DbBatchCommand> statement, Func<DbDataReader, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken) =>
+        writer.RunStatementAsync(statement, read, cancellationToken);
 }

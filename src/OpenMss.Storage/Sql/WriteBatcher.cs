@@ -15,6 +15,9 @@ namespace OpenMss.Storage.Sql;
 /// run again alone in its own transaction, so one bad operation fails only its own caller.
 /// A failed COMMIT fails the whole batch without retry: the outcome may be unknown (a connection
 /// lost during COMMIT), and replaying could store a message twice.
+/// Operations queued with <see cref="RunStatementAsync"/> are one statement each: consecutive ones
+/// of a batch go to the server together in one <see cref="DbBatch"/> (one round trip for the
+/// whole batch instead of one per statement) when the provider supports it (Npgsql does).
 /// </remarks>
 internal sealed partial class WriteBatcher : IAsyncDisposable
 {
@@ -42,6 +45,25 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
     public Task<T> RunAsync<T>(Func<DbSession, CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken)
     {
         var operation = new WriteOperation<T>(body, cancellationToken);
+        if (!pending.Writer.TryWrite(operation))
+        {
+            return Task.FromException<T>(new ObjectDisposedException(nameof(IMailStore), "The store is closed."));
+        }
+
+        return operation.Task;
+    }
+
+    /// <summary>
+    /// Queues one statement for the next batch, pipelined with the other statements of the batch.
+    /// <paramref name="statement"/> builds the command (it must return exactly one result set);
+    /// <paramref name="read"/> turns that result set into the operation's result, and may throw to
+    /// fail the operation (the batch is then rolled back and rerun operation by operation).
+    /// Only for a provider with <see cref="DbConnection.CanCreateBatch"/> (the statement always
+    /// runs in a <see cref="DbBatch"/>, of one when it runs alone).
+    /// </summary>
+    public Task<T> RunStatementAsync<T>(Func<DbBatch, DbBatchCommand> statement, Func<DbDataReader, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
+    {
+        var operation = new StatementOperation<T>(statement, read, cancellationToken);
         if (!pending.Writer.TryWrite(operation))
         {
             return Task.FromException<T>(new ObjectDisposedException(nameof(IMailStore), "The store is closed."));
@@ -103,10 +125,7 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
         await current.BeginAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            foreach (var operation in batch)
-            {
-                await operation.ExecuteAsync(current, CancellationToken.None).ConfigureAwait(false);
-            }
+            await ExecuteAllAsync(current, batch).ConfigureAwait(false);
         }
         catch (Exception ex) when (batch.Count > 1)
         {
@@ -145,6 +164,31 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
         foreach (var operation in batch)
         {
             operation.Complete();
+        }
+    }
+
+    /// <summary>Runs the operations in order, sending each run of consecutive statements in one round trip.</summary>
+    private static async ValueTask ExecuteAllAsync(DbSession current, List<WriteOperation> batch)
+    {
+        var canBatch = current.Connection.CanCreateBatch;
+        var index = 0;
+        while (index < batch.Count)
+        {
+            var end = index;
+            while (canBatch && end < batch.Count && batch[end] is StatementOperation)
+            {
+                end++;
+            }
+
+            if (end - index < 2)
+            {
+                await batch[index].ExecuteAsync(current, CancellationToken.None).ConfigureAwait(false);
+                index++;
+                continue;
+            }
+
+            await StatementOperation.ExecuteAsync(current, batch, index, end, CancellationToken.None).ConfigureAwait(false);
+            index = end;
         }
     }
 
@@ -247,6 +291,75 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
         public abstract void Complete();
 
         public abstract void Fail(Exception exception);
+    }
+
+    private abstract class StatementOperation : WriteOperation
+    {
+        public abstract DbBatchCommand AddTo(DbBatch batch);
+
+        public abstract ValueTask ReadAsync(DbDataReader reader, CancellationToken cancellationToken);
+
+        public override ValueTask ExecuteAsync(DbSession session, CancellationToken cancellationToken) =>
+            ExecuteAsync(session, [this], 0, 1, cancellationToken);
+
+        /// <summary>Sends operations [start, end) in one batch and hands each its own result set.</summary>
+        public static async ValueTask ExecuteAsync(DbSession session, List<WriteOperation> operations, int start, int end, CancellationToken cancellationToken)
+        {
+            var batch = session.Connection.CreateBatch();
+            await using (batch.ConfigureAwait(false))
+            {
+                batch.Transaction = session.Transaction;
+                for (var i = start; i < end; i++)
+                {
+                    batch.BatchCommands.Add(((StatementOperation)operations[i]).AddTo(batch));
+                }
+
+                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    for (var i = start; i < end; i++)
+                    {
+                        if (i > start && !await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            throw new InvalidOperationException("A batched write statement returned no result set.");
+                        }
+
+                        await ((StatementOperation)operations[i]).ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class StatementOperation<T>(
+        Func<DbBatch, DbBatchCommand> statement, Func<DbDataReader, CancellationToken, ValueTask<T>> read, CancellationToken callerToken) : StatementOperation
+    {
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? result;
+
+        public Task<T> Task => completion.Task;
+
+        public override bool TryCancelIfRequested()
+        {
+            if (!callerToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            completion.TrySetCanceled(callerToken);
+            return true;
+        }
+
+        public override DbBatchCommand AddTo(DbBatch batch) => statement(batch);
+
+        public override async ValueTask ReadAsync(DbDataReader reader, CancellationToken cancellationToken)
+        {
+            result = await read(reader, cancellationToken).ConfigureAwait(false);
+        }
+
+        public override void Complete() => completion.TrySetResult(result!);
+
+        public override void Fail(Exception exception) => completion.TrySetException(exception);
     }
 
     private sealed class WriteOperation<T>(Func<DbSession, CancellationToken, ValueTask<T>> body, CancellationToken callerToken) : WriteOperation

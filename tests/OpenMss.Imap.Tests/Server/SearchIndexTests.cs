@@ -25,13 +25,23 @@ public class SearchIndexTests
         Mime("ok", "text/plain; charset=us-ascii", "7bit", "a b c"),
         // Stored "before the migration" below: no search filter, found by the scan.
         Mime("Ancien", "text/plain; charset=utf-8", "8bit", "Spirométrie et cardiomyopathie dilatée, message d'avant l'index."),
+        // Long bodies: what the search-text head (first 2 KiB of the text parts) decides, and what only the whole text does.
+        Mime("Long", "text/plain; charset=utf-8", "8bit", "Glycémie à jeun normale.\r\n" + Filler(3000) + "Néphropathie diabétique débutante.\r\n" + Filler(800)),
+        // A word across the head's cut (it starts 2,040 bytes into the text).
+        Mime("Coupe", "text/plain; charset=us-ascii", "7bit", new string('x', 2039) + " tachyarythmie ventriculaire\r\n" + Filler(500)),
+        // Stored "before schema version 6" below: a search text without a head.
+        Mime("Sans tete", "text/plain; charset=utf-8", "8bit", "Glycémie élevée.\r\n" + Filler(3000) + "Rétinopathie diabétique.\r\n"),
     ];
+
+    private const int OldUid = 8;
+    private const int HeadlessUid = 11;
 
     private static readonly string[] Queries =
     [
         "cardiomyopathie", "CARDIOMYOPATHIE", "échographie", "ÉCHOGRAPHIE", "echographie", "hépatique", "thrombocytopénie", "fièvre",
         "FIÈVRE", "Amoxicilline", "pédiatrique", "confrère", "cédé", "Radiographie", "thoracique", "Dr Martin", "gras", "tachycardie",
         "Ligne jointe", "naïf", "zygomaticofacial", "spirométrie", "patient", "ab", "a", "é", "b c", "Voir le sujet",
+        "glycémie", "GLYCÉMIE à jeun", "néphropathie diabétique", "rétinopathie", "diabétique", "tachyarythmie", "xxxx tachy", "suivi clinique",
     ];
 
     public static TheoryData<StoreBackend> Backends => [StoreBackend.Sqlite, StoreBackend.Postgres];
@@ -51,9 +61,12 @@ public class SearchIndexTests
         await using (var command = connection.CreateCommand())
         {
             // The last message as if stored before schema version 5: no filter, no search text.
-            command.CommandText = $"DELETE FROM message_search_texts WHERE blob_id = (SELECT blob_id FROM messages WHERE uid = {Corpus.Length}); " +
-                $"UPDATE messages SET search_filter = NULL WHERE uid = {Corpus.Length}";
-            Assert.Equal(2, await command.ExecuteNonQueryAsync());
+            command.CommandText = $"DELETE FROM message_search_texts WHERE blob_id = (SELECT blob_id FROM messages WHERE uid = {OldUid}); " +
+                $"DELETE FROM message_search_heads WHERE blob_id = (SELECT blob_id FROM messages WHERE uid = {OldUid}); " +
+                $"UPDATE messages SET search_filter = NULL WHERE uid = {OldUid}; " +
+                // This one as if stored before schema version 6: a search text, no head.
+                $"DELETE FROM message_search_heads WHERE blob_id = (SELECT blob_id FROM messages WHERE uid = {HeadlessUid})";
+            Assert.Equal(4, await command.ExecuteNonQueryAsync());
         }
 
         using var client = await harness.ConnectAsync();
@@ -79,6 +92,12 @@ public class SearchIndexTests
         Assert.Equal(new uint[] { 1u, 3u, 8u }, await Uids(client, SearchQuery.BodyContains("amoxicilline").Or(SearchQuery.BodyContains("cardiomyopathie"))));
         Assert.Equal(new uint[] { 2u, 4u, 5u }, await Uids(client, SearchQuery.BodyContains("fièvre").Or(SearchQuery.SubjectContains("pièces"))));
         Assert.Equal(new uint[] { 4u }, await Uids(client, SearchQuery.BodyContains("patient").And(SearchQuery.HeaderContains("Subject", "courrier"))));
+        // Found in the heads, in the whole texts, or in both.
+        Assert.Equal(new uint[] { 9u, 11u }, await Uids(client, SearchQuery.BodyContains("glycémie")));
+        Assert.Equal(new uint[] { 9u, 11u }, await Uids(client, SearchQuery.BodyContains("diabétique")));
+        Assert.Equal(new uint[] { 10u }, await Uids(client, SearchQuery.BodyContains("tachyarythmie")));
+        Assert.Equal(new uint[] { 9u }, await Uids(client, SearchQuery.BodyContains("glycémie").And(SearchQuery.BodyContains("néphropathie"))));
+        Assert.Equal(new uint[] { 11u }, await Uids(client, SearchQuery.BodyContains("glycémie").And(SearchQuery.Not(SearchQuery.BodyContains("néphropathie")))));
         var sequences = await client.Inbox.SearchAsync(SearchOptions.None, SearchQuery.BodyContains("fièvre"));
         Assert.Equal([2u, 4u, 5u], sequences.UniqueIds.Select(u => u.Id));
     }
@@ -136,6 +155,17 @@ public class SearchIndexTests
 
     private static bool TextMatches(MimeMessage m, string text) =>
         m.Headers.Any(h => Rfc2047.DecodeText(h.RawValue).Contains(text, StringComparison.OrdinalIgnoreCase)) || BodyMatches(m, text);
+
+    private static string Filler(int bytes)
+    {
+        var text = new StringBuilder();
+        while (text.Length < bytes)
+        {
+            text.Append("Suivi clinique stable, traitement poursuivi sans modification.\r\n");
+        }
+
+        return text.ToString();
+    }
 
     private static string Mime(string subject, string contentType, string encoding, string body)
     {

@@ -33,6 +33,8 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
 
     public virtual IAsyncEnumerable<SearchText> ReadSearchTextsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) => inner.ReadSearchTextsAsync(folderId, uids, cancellationToken);
 
+    public virtual IAsyncEnumerable<SearchText> ReadSearchTextHeadsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) => inner.ReadSearchTextHeadsAsync(folderId, uids, cancellationToken);
+
     public virtual Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) => inner.EnqueueAsync(message, cancellationToken);
 
     public virtual Task<IReadOnlyList<QueueEntry>> LeaseDueAsync(DateTimeOffset now, int max, TimeSpan leaseFor, string owner, CancellationToken cancellationToken = default) => inner.LeaseDueAsync(now, max, leaseFor, owner, cancellationToken);

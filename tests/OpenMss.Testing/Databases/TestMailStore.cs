@@ -82,6 +82,9 @@ public sealed class TestMailStore : IMailStore
     public IAsyncEnumerable<SearchText> ReadSearchTextsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) =>
         Store.ReadSearchTextsAsync(folderId, uids, cancellationToken);
 
+    public IAsyncEnumerable<SearchText> ReadSearchTextHeadsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default) =>
+        Store.ReadSearchTextHeadsAsync(folderId, uids, cancellationToken);
+
     public Task<IReadOnlyList<long>> EnqueueAsync(OutboundMessage message, CancellationToken cancellationToken = default) =>
         Store.EnqueueAsync(message, cancellationToken);
 

@@ -1,0 +1,13 @@
+-- Version 6: the head of each search text (see SearchText.Head and the "Indexed body search"
+-- section of docs/architecture.md): the first few hundred bytes of the decoded header values and
+-- the first 2 KiB of the decoded text parts, AES-256-GCM sealed on their own (purpose
+-- openmss/search-head/v1). SEARCH verifies a candidate from its head first: a common word is
+-- usually found there, and a head stays in the row (STORAGE MAIN: sealed bytes do not compress,
+-- and a TOAST fetch per row is what reading whole texts costs). Only when the head cannot decide
+-- is the whole text (version 5) read.
+-- Search texts written before this version have no head: they are read whole, as before.
+CREATE TABLE message_search_heads (
+    blob_id bigint PRIMARY KEY REFERENCES message_blobs (id) ON DELETE CASCADE,
+    data    bytea NOT NULL
+);
+ALTER TABLE message_search_heads ALTER COLUMN data SET STORAGE MAIN;

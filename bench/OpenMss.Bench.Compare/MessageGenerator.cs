@@ -9,6 +9,9 @@ internal sealed class MessageGenerator(int seed, int needlePeriod = 25_000)
     /// <summary>A word in no message.</summary>
     public const string Absent = "xylophonique";
 
+    /// <summary>A word of the vocabulary, in almost every message: every one is a match to check.</summary>
+    public const string Common = "glycémie";
+
     private static readonly string[] Senders = ["Laboratoire Bioclinic <labo@bioclinic.mssante.fr>", "Dr Claire Martin <claire.martin@medecin.mssante.fr>",
         "Pharmacie Centrale <pharmacie.centrale@pharmacien.mssante.fr>", "CH de Lyon - Radiologie <radiologie@chu-lyon.mssante.fr>",
         "Dr Paul Durand <paul.durand@medecin.mssante.fr>", "Cabinet infirmier <idel.nord@infirmier.mssante.fr>"];

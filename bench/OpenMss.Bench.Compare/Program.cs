@@ -21,7 +21,7 @@ using StoreFlags = OpenMss.Storage.MessageFlags;
 //                 ImapServer (implicit TLS) on a free loopback port, prints "ready port=P", and runs
 //                 until its standard input closes:
 //                 OpenMss.Bench.Compare openmss-imap --count N --cert c.pem --key c.key [--needle-period P]
-//   imap-client   measures FETCH of envelopes and body SEARCH (rare word, absent word) with MailKit,
+//   imap-client   measures FETCH of envelopes and body SEARCH (rare, absent and common word) with MailKit,
 //                 and the same FETCH with a raw line client (the server's time without MailKit's parsing),
 //                 on each server in turn, run after run:
 //                 OpenMss.Bench.Compare imap-client --targets dovecot:PORT:PID,openmss:PORT:PID
@@ -211,7 +211,7 @@ internal static class Compare
                    $"median={Median(times):F3}s server_cpu_median={Median(cpus):F2}s rate={(last + 1) / times.Min():F0}/s");
         }
 
-        foreach (var (op, word) in new[] { ("search_rare", MessageGenerator.Needle), ("search_absent", MessageGenerator.Absent) })
+        foreach (var (op, word) in new[] { ("search_rare", MessageGenerator.Needle), ("search_absent", MessageGenerator.Absent), ("search_common", MessageGenerator.Common) })
         {
             foreach (var t in targets)
             {

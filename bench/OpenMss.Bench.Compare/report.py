@@ -76,7 +76,10 @@ def section(path):
     if "postfix" in relay and "openmss-sqlite" in relay:
         ratio = num(relay["openmss-sqlite"]["rate"]) / max(num(relay["postfix"]["rate"]), 1e-9)
         summary.append(f"durable relay {ratio:.2f}× Postfix's rate on SQLite (target 2×: {'met' if ratio >= 2 else '**not met**'})")
-    for op, name, target in (("fetch_envelopes_raw", "FETCH of envelopes", 1.0), ("search_rare", "body SEARCH", 10.0)):
+    # Body SEARCH is judged on its slowest case (the word that every message holds, when measured).
+    searches = [op for op in ("search_rare", "search_absent", "search_common") if ("dovecot", op) in imap and ("openmss", op) in imap]
+    slowest = min(searches, key=lambda op: num(imap[("dovecot", op)]["best"]) / max(num(imap[("openmss", op)]["best"]), 1e-9)) if searches else "search_rare"
+    for op, name, target in (("fetch_envelopes_raw", "FETCH of envelopes", 1.0), (slowest, "body SEARCH (slowest of the words measured)", 10.0)):
         d, o = imap.get(("dovecot", op)), imap.get(("openmss", op))
         if d and o:
             ratio = num(d["best"]) / max(num(o["best"]), 1e-9)
@@ -169,7 +172,8 @@ def section(path):
                 ("fetch_envelopes", f"`FETCH 1:{p.get('fetch', '?')} (FLAGS ENVELOPE)`, MailKit", 1.0),
                 ("fetch_envelopes_raw", f"`FETCH 1:{p.get('fetch', '?')} (FLAGS ENVELOPE)`, raw client", 1.0),
                 ("search_rare", "`UID SEARCH BODY` rare word", 10.0),
-                ("search_absent", "`UID SEARCH BODY` word in no message", 10.0)]
+                ("search_absent", "`UID SEARCH BODY` word in no message", 10.0),
+                ("search_common", "`UID SEARCH BODY` word in almost every message", 10.0)]
         for op, title, target in rows:
             d, o = imap.get(("dovecot", op)), imap.get(("openmss", op))
             if not d and not o:

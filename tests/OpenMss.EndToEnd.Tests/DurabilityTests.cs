@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using OpenMss.Storage;
+using OpenMss.Testing;
 
 namespace OpenMss.EndToEnd.Tests;
 
@@ -21,10 +22,12 @@ public sealed partial class DurabilityTests
             print(f"acked {i + 1}", flush=True)
         """;
 
-    [Fact]
-    public async Task Messages_acknowledged_before_a_kill_9_are_all_there_after_restart()
+    [Theory]
+    [InlineData(StoreBackend.Sqlite)]
+    [InlineData(StoreBackend.Postgres)]
+    public async Task Messages_acknowledged_before_a_kill_9_are_all_there_after_restart(StoreBackend backend)
     {
-        await using var space = await TwoOperators.StartAsync();
+        await using var space = await TwoOperators.StartAsync(backend: backend);
         await space.StopBAsync(); // B will run in its own process, killed with SIGKILL
         var script = Path.Combine(space.Root.FullName, "burst.py");
         await File.WriteAllTextAsync(script, PythonBurst);
@@ -60,7 +63,7 @@ public sealed partial class DurabilityTests
 
         await using var store = await MailStoreFactory.OpenAsync(new StorageOptions
         {
-            Provider = "sqlite",
+            Provider = space.ConfigB.Storage.Provider,
             ConnectionString = space.ConfigB.Storage.ConnectionString,
             EncryptionKeyFile = space.ConfigB.Storage.EncryptionKeyFile,
         });

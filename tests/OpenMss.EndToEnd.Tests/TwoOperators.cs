@@ -5,6 +5,7 @@ using OpenMss.Core;
 using OpenMss.Host;
 using OpenMss.Host.Configuration;
 using OpenMss.Storage;
+using OpenMss.Testing;
 using OpenMss.Trust;
 
 namespace OpenMss.EndToEnd.Tests;
@@ -22,6 +23,7 @@ public sealed class TwoOperators : IAsyncDisposable
     public const string Doctor = "jean.dupont@medecin.mssante.fr";
 
     private readonly ILoggerFactory _loggers;
+    private readonly List<(PostgresServer Server, string Database)> _databases = [];
 
     private TwoOperators(DirectoryInfo root, CertificateAuthority authority, ILoggerFactory loggers)
     {
@@ -46,7 +48,8 @@ public sealed class TwoOperators : IAsyncDisposable
 
     public string TrustAnchorPath => Path.Combine(Root.FullName, "ca.pem");
 
-    public static async Task<TwoOperators> StartAsync(ILoggerFactory? loggers = null)
+    /// <summary>Two operators with their own stores: SQLite files, or databases on the test PostgreSQL server.</summary>
+    public static async Task<TwoOperators> StartAsync(ILoggerFactory? loggers = null, StoreBackend backend = StoreBackend.Sqlite)
     {
         var root = System.IO.Directory.CreateTempSubdirectory("openmss-e2e-");
         var authority = CertificateAuthority.Create("E2E Trust Authority");
@@ -54,16 +57,25 @@ public sealed class TwoOperators : IAsyncDisposable
         await File.WriteAllTextAsync(space.TrustAnchorPath, authority.Certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(root.FullName, "whitelist.xml"),
             OpenMss.Trust.Whitelist.ToXml([PharmacyDomain, DoctorDomain]));
-        space.ConfigA = space.Prepare("a", "Pharmaciens", PharmacyDomain);
-        space.ConfigB = space.Prepare("b", "Médecins", DoctorDomain);
+        space.ConfigA = await space.PrepareAsync("a", "Pharmaciens", PharmacyDomain, backend);
+        space.ConfigB = await space.PrepareAsync("b", "Médecins", DoctorDomain, backend);
         space.A = await space.StartNodeAsync(space.ConfigA, [Pharmacist, "paul.bernard@pharmacien.mssante.fr"]);
         space.B = await space.StartNodeAsync(space.ConfigB, [Doctor]);
         return space;
     }
 
-    private OperatorConfig Prepare(string id, string name, string domain)
+    private async Task<OperatorConfig> PrepareAsync(string id, string name, string domain, StoreBackend backend)
     {
         var dir = Path.Combine(Root.FullName, id);
+        var storage = new StorageConfig { Provider = "sqlite", ConnectionString = Path.Combine(dir, "openmss.db") };
+        if (backend == StoreBackend.Postgres)
+        {
+            var server = await PostgresServer.GetAsync();
+            var (database, connectionString) = await server.CreateDatabaseAsync();
+            _databases.Add((server, database));
+            storage = new StorageConfig { Provider = "postgres", ConnectionString = connectionString, EncryptionKeyFile = Path.Combine(dir, "message.key") };
+        }
+
         System.IO.Directory.CreateDirectory(dir);
         Authority.IssueOperatorCertificate(name, [domain]).Save(Path.Combine(dir, "operator.pem"), Path.Combine(dir, "operator.key"));
         var config = new OperatorConfig
@@ -73,7 +85,7 @@ public sealed class TwoOperators : IAsyncDisposable
             HostName = "mx." + domain,
             Relay = new RelayConfig { Listen = "127.0.0.1:0" },
             Web = new WebConfig { Listen = "127.0.0.1:0" },
-            Storage = new StorageConfig { Provider = "sqlite", ConnectionString = Path.Combine(dir, "openmss.db") },
+            Storage = storage,
             Tls = new TlsConfig
             {
                 Certificate = Path.Combine(dir, "operator.pem"),
@@ -184,6 +196,11 @@ public sealed class TwoOperators : IAsyncDisposable
     {
         await A.DisposeAsync();
         await StopBAsync();
+        foreach (var (server, database) in _databases)
+        {
+            await server.DropDatabaseAsync(database);
+        }
+
         try
         {
             Root.Delete(recursive: true);

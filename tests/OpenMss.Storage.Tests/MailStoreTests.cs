@@ -110,6 +110,35 @@ public abstract partial class MailStoreTests
     }
 
     [Fact]
+    public async Task An_audited_delivery_records_one_event_per_recipient_in_the_same_commit()
+    {
+        await using var store = await NewStoreAsync();
+        await CreateMailboxAsync(store, "a@medecin.mssante.fr");
+        await CreateMailboxAsync(store, "b@medecin.mssante.fr");
+        var raw = TestMessages.Create();
+
+        var refs = await store.DeliverAsync(new InboundMessage(
+            "labo@pharmacien.mssante.fr", ["b@medecin.mssante.fr", "A@medecin.mssante.fr"], raw, DateTimeOffset.UtcNow,
+            new DeliveryAudit("operator:pharmacien.mssante.fr", "192.0.2.7")));
+
+        Assert.Equal(["b@medecin.mssante.fr", "a@medecin.mssante.fr"], refs.Select(r => r.MailboxAddress));
+        foreach (var reference in refs)
+        {
+            Assert.Equal(raw, await store.ReadMessageAsync(reference.FolderId, reference.Uid));
+            var events = await store.QueryAuditAsync(new AuditQuery(Mailbox: reference.MailboxAddress));
+            var delivered = Assert.Single(events);
+            Assert.Equal(("operator:pharmacien.mssante.fr", "deliver", "ok", "192.0.2.7"), (delivered.Actor, delivered.Action, delivered.Result, delivered.ClientAddress));
+        }
+
+        // A delivery that fails (an unknown recipient) writes neither the message nor its audit rows.
+        await Assert.ThrowsAsync<MailboxNotFoundException>(() => store.DeliverAsync(new InboundMessage(
+            "labo@pharmacien.mssante.fr", ["a@medecin.mssante.fr", "inconnu@medecin.mssante.fr"], raw, DateTimeOffset.UtcNow,
+            new DeliveryAudit("operator:pharmacien.mssante.fr", "192.0.2.7"))));
+        Assert.Single(await store.QueryAuditAsync(new AuditQuery(Mailbox: "a@medecin.mssante.fr")));
+        Assert.Single(await store.ListMessagesAsync(await InboxIdAsync(store, "a@medecin.mssante.fr")));
+    }
+
+    [Fact]
     public async Task Folders_are_found_by_name_and_INBOX_whatever_its_case()
     {
         await using var store = await NewStoreAsync();

@@ -25,7 +25,14 @@ internal sealed class MessageGenerator(int seed, int needlePeriod = 25_000)
         "ne retrouve pas de lésion évolutive merci de votre confiance bien confraternellement antécédents allergie pénicilline " +
         "posologie comprimé matin soir pendant sept jours surveillance kinésithérapie rééducation douleur échelle numérique").Split(' ');
 
+    private readonly System.Collections.Concurrent.ConcurrentBag<long> needleUids = [];
+
+    /// <summary>The UIDs of the messages that carry <see cref="Needle"/>, as noted by the filler.</summary>
+    public IEnumerable<long> NeedleUids => needleUids.Order();
+
     public bool IsNeedle(int index) => index % needlePeriod == 12_345 % needlePeriod;
+
+    public void NoteNeedleUid(long uid) => needleUids.Add(uid);
 
     public byte[] Create(int index)
     {

@@ -9,7 +9,7 @@ using System.Text;
 internal sealed record Reply(string Tagged, int UntaggedCount, List<string> Untagged);
 
 /// <summary>
-/// (Copied from bench/OpenMss.Bench.Imap.) A minimal IMAP client over implicit TLS: sends a tagged command and reads lines until the tagged
+/// A minimal IMAP client over implicit TLS: sends a tagged command and reads lines until the tagged
 /// reply, skipping literals by their announced size (no parsing of the responses beyond that).
 /// </summary>
 internal sealed class RawImapClient : IDisposable

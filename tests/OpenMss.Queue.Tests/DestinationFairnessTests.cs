@@ -28,7 +28,7 @@ public sealed class DestinationFairnessTests
         options.WorkerId = "node-a";
         options.MaxConcurrentDeliveries = 2;
         options.MaxConcurrentDeliveriesPerDestination = 1;
-        options.ConnectTimeout = TimeSpan.FromSeconds(4);
+        options.ConnectTimeout = TimeSpan.FromSeconds(12);
         options.PollInterval = TimeSpan.FromMilliseconds(100);
         options.BusyDestinationDelay = TimeSpan.FromMilliseconds(300);
         using var worker = harness.NewWorker(options, TimeProvider.System);
@@ -66,7 +66,7 @@ public sealed class DestinationFairnessTests
         var run = worker.RunAsync(stop.Token);
 
         // Radiologie gets its message while medecin's first connection is still waiting for a greeting.
-        await radiologie.DataReceived.Task.WaitAsync(TimeSpan.FromSeconds(3));
+        await radiologie.DataReceived.Task.WaitAsync(TimeSpan.FromSeconds(8));
         Assert.Single(radiologie.Received);
         Assert.Equal(1, Volatile.Read(ref silentConnections));
 

@@ -20,8 +20,8 @@ public sealed class LeaseTests
         await using var remote = harness.Remote().Start();
 
         // The relay takes longer than two leases to answer the end of DATA.
-        var lease = TimeSpan.FromMilliseconds(1200);
-        remote.DataReplyDelay = TimeSpan.FromMilliseconds(3000);
+        var lease = TimeSpan.FromSeconds(3);
+        remote.DataReplyDelay = TimeSpan.FromSeconds(7);
         using var nodeA = harness.NewWorker(NodeOptions("node-a", lease), TimeProvider.System);
         using var nodeB = harness.NewWorker(NodeOptions("node-b", lease), TimeProvider.System);
 

@@ -230,7 +230,7 @@ run_relay() { # label [extra relay-external options]
   shift
   say "Relay: $label, ${relay_seconds} s"
   "${bench[@]}" relay-external --label "$label" --target "127.0.0.1:${relay_port[$label]}" \
-    --cert "$pki/pharmacien.pem" --key "$pki/pharmacien.key" --connections "$connections" --size "$size" \
+    --cert "$pki/pharmacien.pem" --key "$pki/pharmacien.key" --anchor "$ca_pem" --connections "$connections" --size "$size" \
     --seconds "$relay_seconds" --warmup "$relay_warmup" --server-pid "${relay_pids[$label]}" "$@" | tee -a "$results"
 }
 

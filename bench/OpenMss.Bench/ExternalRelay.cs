@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using OpenMss.Host.Benchmarks;
 
 /// <summary>
-/// The relay load of <c>OpenMss.Bench relay</c> (same <see cref="BenchClient"/>, same message) sent
+/// The relay load of <c>OpenMss.Bench relay</c> (same <see cref="RelayLoad"/>, same message) sent
 /// to a server in another process: an OpenMSS operator started by <c>openmss serve</c>, or Postfix.
 /// The server's CPU is read from /proc (utime+stime of the process, of its live descendants and of
 /// the children it has reaped), so the load generator's own CPU is not counted.
@@ -31,109 +32,65 @@ internal static class ExternalRelay
         var serverPids = arguments.Get("server-pid", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         var deliveredDir = arguments.Options.GetValueOrDefault("delivered-dir");
+        var anchorPath = arguments.Options.GetValueOrDefault("anchor")
+            ?? throw new ArgumentException("--anchor ca.pem is required: the server certificate is checked against the trust space authority.");
         using var certificate = X509Certificate2.CreateFromPemFile(arguments.Get("cert", ""), arguments.Get("key", ""));
+        using var anchor = X509Certificate2.CreateFromPem(File.ReadAllText(anchorPath));
 
         // Earlier rounds' messages are already there: count from here.
         var baseline = deliveredDir is null ? 0 : CountMaildir(deliveredDir);
-        var message = RelayMessages.Build(size);
-        long sent = 0;
-        var latencies = Enumerable.Range(0, connections).Select(_ => new List<double>(100_000)).ToArray();
-        var measuring = false;
-        using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, connections).Select(i => Task.Run(async () =>
+        var serverCpu0 = 0.0;
+        var serverCpuWindow = 0.0;
+        var options = new RelayLoadOptions
         {
-            await using var client = await BenchClient.ConnectAsync(target, certificate);
-            var rcpt = $"dr{i}@{domain}";
-            var sw = new Stopwatch();
-            while (!stop.IsCancellationRequested)
-            {
-                sw.Restart();
-                await client.SendMessageAsync(sender, rcpt, message);
-                Interlocked.Increment(ref sent);
-                if (Volatile.Read(ref measuring))
-                {
-                    latencies[i].Add(sw.Elapsed.TotalMilliseconds);
-                }
-            }
-        })).ToArray();
+            Host = target.Address.ToString(),
+            Port = target.Port,
+            ClientCertificate = certificate,
+            TrustAnchor = anchor,
+            RecipientDomain = domain,
+            Sender = sender,
+            Connections = connections,
+            MessageSize = size,
+            Warmup = TimeSpan.FromSeconds(warmup),
+            Duration = TimeSpan.FromSeconds(seconds),
+            WindowStarting = () => serverCpu0 = ProcessTreeCpu.Seconds(serverPids),
+            WindowEnded = () => serverCpuWindow = ProcessTreeCpu.Seconds(serverPids) - serverCpu0,
+        };
 
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
+        long earlier = 0;
         if (deliveredDir is not null)
         {
-            // Let the warm-up's deliveries finish so that the window does not pay for them.
-            await stop.CancelAsync();
-            await Task.WhenAll(clients);
-            var warm = Interlocked.Read(ref sent);
-            await WaitDeliveredAsync(deliveredDir, baseline + warm, TimeSpan.FromMinutes(2));
-            return await MeasureAgainAsync();
+            // Postfix: let the warm-up's deliveries finish so that the window does not pay for them,
+            // then a fresh set of sessions for the window (1 s: handshakes done, sessions busy).
+            var warm = await RelayLoad.RunAsync(options with { Duration = TimeSpan.FromMilliseconds(1), WindowStarting = null, WindowEnded = null });
+            earlier = warm.SentTotal;
+            await WaitDeliveredAsync(deliveredDir, baseline + earlier, TimeSpan.FromMinutes(2));
+            options = options with { Warmup = TimeSpan.FromSeconds(1) };
         }
 
-        return await MeasureAsync(clients, stop);
+        var result = await RelayLoad.RunAsync(options);
+        var inWindow = result.Messages;
+        var elapsed = result.Elapsed.TotalSeconds;
+        var clientCpu = result.ProcessCpu.TotalSeconds;
+        var total = result.SentSinceWindowStart;
 
-        // Postfix: a fresh set of sessions for the window, after the warm-up was delivered.
-        async Task<int> MeasureAgainAsync()
+        // Every message sent from the start of the window, in its mailbox: the CPU of the whole path.
+        var drain = 0.0;
+        if (deliveredDir is not null)
         {
-            using var stop2 = new CancellationTokenSource();
-            var again = Enumerable.Range(0, connections).Select(i => Task.Run(async () =>
-            {
-                await using var client = await BenchClient.ConnectAsync(target, certificate);
-                var rcpt = $"dr{i}@{domain}";
-                var sw = new Stopwatch();
-                while (!stop2.IsCancellationRequested)
-                {
-                    sw.Restart();
-                    await client.SendMessageAsync(sender, rcpt, message);
-                    Interlocked.Increment(ref sent);
-                    if (Volatile.Read(ref measuring))
-                    {
-                        latencies[i].Add(sw.Elapsed.TotalMilliseconds);
-                    }
-                }
-            })).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(1)); // handshakes done, sessions busy
-            return await MeasureAsync(again, stop2);
+            var waited = Stopwatch.StartNew();
+            await WaitDeliveredAsync(deliveredDir, baseline + earlier + result.SentTotal, TimeSpan.FromMinutes(5));
+            drain = Math.Max(0, waited.Elapsed.TotalSeconds);
         }
 
-        async Task<int> MeasureAsync(Task[] running, CancellationTokenSource stopping)
-        {
-            var self = Process.GetCurrentProcess();
-            self.Refresh();
-            var clientCpu0 = self.TotalProcessorTime;
-            var serverCpu0 = ProcessTreeCpu.Seconds(serverPids);
-            var start = Interlocked.Read(ref sent);
-            var clock = Stopwatch.StartNew();
-            Volatile.Write(ref measuring, true);
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var inWindow = Interlocked.Read(ref sent) - start;
-            var elapsed = clock.Elapsed.TotalSeconds;
-            Volatile.Write(ref measuring, false);
-            var serverCpuWindow = ProcessTreeCpu.Seconds(serverPids) - serverCpu0;
-            self.Refresh();
-            var clientCpu = (self.TotalProcessorTime - clientCpu0).TotalSeconds;
-            await stopping.CancelAsync();
-            await Task.WhenAll(running);
-            var total = Interlocked.Read(ref sent) - start;
-
-            // Every message sent from the start of the window, in its mailbox: the CPU of the whole path.
-            var drain = 0.0;
-            if (deliveredDir is not null)
-            {
-                var waited = Stopwatch.StartNew();
-                await WaitDeliveredAsync(deliveredDir, baseline + Interlocked.Read(ref sent), TimeSpan.FromMinutes(5));
-                drain = Math.Max(0, waited.Elapsed.TotalSeconds);
-            }
-
-            var serverCpuAll = ProcessTreeCpu.Seconds(serverPids) - serverCpu0;
-            var all = latencies.SelectMany(l => l).Order().ToArray();
-            double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(p * all.Length))];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"relay_external label={label} target={target} connections={connections} size={size} seconds={elapsed:F1} messages={inWindow} " +
-                $"rate={inWindow / elapsed:F0}/s server_cpu_per_message={serverCpuWindow * 1000 / Math.Max(1, inWindow):F2}ms " +
-                $"server_cpu_per_message_delivered={serverCpuAll * 1000 / Math.Max(1, total):F2}ms drain_after_window={drain:F1}s " +
-                $"delivered_rate={total / (elapsed + drain):F0}/s server_cores={serverCpuWindow / elapsed:F2} " +
-                $"client_cpu_per_message={clientCpu * 1000 / Math.Max(1, inWindow):F2}ms p50={Percentile(0.50):F1}ms p99={Percentile(0.99):F1}ms"));
-            return 0;
-        }
+        var serverCpuAll = ProcessTreeCpu.Seconds(serverPids) - serverCpu0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"relay_external label={label} target={target} connections={connections} size={size} seconds={elapsed:F1} messages={inWindow} " +
+            $"rate={inWindow / elapsed:F0}/s server_cpu_per_message={serverCpuWindow * 1000 / Math.Max(1, inWindow):F2}ms " +
+            $"server_cpu_per_message_delivered={serverCpuAll * 1000 / Math.Max(1, total):F2}ms drain_after_window={drain:F1}s " +
+            $"delivered_rate={total / (elapsed + drain):F0}/s server_cores={serverCpuWindow / elapsed:F2} " +
+            $"client_cpu_per_message={clientCpu * 1000 / Math.Max(1, inWindow):F2}ms p50={result.P50.TotalMilliseconds:F1}ms p99={result.P99.TotalMilliseconds:F1}ms"));
+        return 0;
     }
 
     /// <summary>Waits until the Maildirs under <paramref name="root"/> hold at least <paramref name="count"/> messages.</summary>

@@ -1,8 +1,12 @@
 using System.Text;
 
-/// <summary>The message every relay benchmark sends: plain text of the requested size.</summary>
-internal static class RelayMessages
+namespace OpenMss.Host.Benchmarks;
+
+/// <summary>The message every relay benchmark sends: an RFC 5322 plain-text message of about the requested size.</summary>
+public static class RelayMessages
 {
+    /// <summary>Builds the message, lines ending in CRLF, no line starting with a dot (sent as is in DATA).</summary>
+    /// <param name="size">Approximate size in bytes (never larger; at least the header).</param>
     public static byte[] Build(int size)
     {
         var header = "From: Claire Martin <claire.martin@pharmacien.mssante.fr>\r\nTo: dr@medecin.mssante.fr\r\n" +

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using OpenMss.Trust;
+
+namespace OpenMss.Host.Benchmarks;
+
+/// <summary>What <see cref="RelayLoad.RunAsync"/> sends, to whom, and for how long.</summary>
+public sealed record RelayLoadOptions
+{
+    /// <summary>The relay's host name or address.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The relay's port.</summary>
+    public required int Port { get; init; }
+
+    /// <summary>The sending operator's certificate with its private key (mutual TLS, SPEC §3.1).</summary>
+    public required X509Certificate2 ClientCertificate { get; init; }
+
+    /// <summary>The trust space authority the server certificate must chain to.</summary>
+    public required X509Certificate2 TrustAnchor { get; init; }
+
+    /// <summary>The recipients' mail domain; the server certificate must name it.</summary>
+    public string RecipientDomain { get; init; } = "medecin.mssante.fr";
+
+    /// <summary>The envelope sender of every message.</summary>
+    public string Sender { get; init; } = "claire.martin@pharmacien.mssante.fr";
+
+    /// <summary>The recipient of session <c>i</c>; <c>dr{i}@</c><see cref="RecipientDomain"/> by default.</summary>
+    public Func<int, string>? Recipient { get; init; }
+
+    /// <summary>Concurrent SMTP sessions, each sending back to back.</summary>
+    public int Connections { get; init; } = 16;
+
+    /// <summary>Approximate size of each message in bytes.</summary>
+    public int MessageSize { get; init; } = 8192;
+
+    /// <summary>Load before the measured window (connections, caches, JIT); not counted.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The measured window.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Called just before the window opens (e.g. to read another process's CPU time).</summary>
+    public Action? WindowStarting { get; init; }
+
+    /// <summary>Called just after the window closes, before the sessions stop.</summary>
+    public Action? WindowEnded { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of range.</summary>
+    public static void ValidateLoad(int connections, int messageSize, TimeSpan warmup, TimeSpan duration)
+    {
+        if (connections is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"connections must be between 1 and 10000 (got {connections}).");
+        }
+
+        if (messageSize is < 512 or > 64 * 1024 * 1024)
+        {
+            throw new ArgumentException($"size must be between 512 and 67108864 bytes (got {messageSize}).");
+        }
+
+        if (warmup < TimeSpan.Zero || warmup > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException($"warm-up must be between 0 and 3600 seconds (got {warmup.TotalSeconds}).");
+        }
+
+        if (duration <= TimeSpan.Zero || duration > TimeSpan.FromHours(24))
+        {
+            throw new ArgumentException($"seconds must be more than 0 and at most 86400 (got {duration.TotalSeconds}).");
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Host);
+        ArgumentNullException.ThrowIfNull(ClientCertificate);
+        ArgumentNullException.ThrowIfNull(TrustAnchor);
+        if (Port is <= 0 or > 65535)
+        {
+            throw new ArgumentException($"port {Port} is out of range (1-65535).");
+        }
+
+        ValidateLoad(Connections, MessageSize, Warmup, Duration);
+    }
+}
+
+/// <summary>What one <see cref="RelayLoad.RunAsync"/> measured.</summary>
+/// <param name="Messages">Messages the server accepted (250 after DATA) inside the window.</param>
+/// <param name="Elapsed">The window's actual length.</param>
+/// <param name="ProcessCpu">CPU time of this whole process during the window (the load generator, and the server when it runs in-process).</param>
+/// <param name="P50">Median latency of a transaction (MAIL to the final 250) inside the window.</param>
+/// <param name="P99">99th percentile of that latency.</param>
+/// <param name="SentSinceWindowStart">Messages accepted from the window's start until every session stopped (includes those finishing after the window).</param>
+/// <param name="SentTotal">Every message accepted, warm-up included.</param>
+public sealed record RelayLoadResult(
+    long Messages,
+    TimeSpan Elapsed,
+    TimeSpan ProcessCpu,
+    TimeSpan P50,
+    TimeSpan P99,
+    long SentSinceWindowStart,
+    long SentTotal)
+{
+    /// <summary>Accepted messages per second over the window.</summary>
+    public double MessagesPerSecond => Elapsed > TimeSpan.Zero ? Messages / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Process CPU milliseconds per accepted message.</summary>
+    public double CpuMillisecondsPerMessage => ProcessCpu.TotalMilliseconds / Math.Max(1, Messages);
+}
+
+/// <summary>
+/// SPEC §4 relay throughput: N concurrent mutual-TLS SMTP sessions send messages back to back to a
+/// relay, first for a warm-up, then for a measured window; counts the messages the server accepted
+/// durably and the latency of each transaction.
+/// </summary>
+public static class RelayLoad
+{
+    /// <summary>Runs the load and returns what the window measured.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="IOException">A session could not connect, or the server refused a message.</exception>
+    public static async Task<RelayLoadResult> RunAsync(RelayLoadOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var validator = new TrustValidator(options.TrustAnchor);
+        var message = RelayMessages.Build(options.MessageSize);
+        var connections = options.Connections;
+        var latencies = Enumerable.Range(0, connections).Select(_ => new List<double>(10_000)).ToArray();
+        long sent = 0;
+        var measuring = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sessions = Enumerable.Range(0, connections).Select(i => Task.Run(async () =>
+        {
+            await using var client = await RelayLoadClient.ConnectAsync(
+                options.Host, options.Port, options.ClientCertificate, validator, options.RecipientDomain, stop.Token).ConfigureAwait(false);
+            var rcpt = options.Recipient?.Invoke(i) ?? $"dr{i}@{options.RecipientDomain}";
+            var watch = new Stopwatch();
+            while (!stop.IsCancellationRequested)
+            {
+                watch.Restart();
+                // Not cancelled mid-transaction: a message half sent would be neither counted nor refused.
+                await client.SendMessageAsync(options.Sender, rcpt, message, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Increment(ref sent);
+                if (Volatile.Read(ref measuring))
+                {
+                    latencies[i].Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }
+        }, stop.Token)).ToArray();
+
+        try
+        {
+            // A session that fails (refused certificate, closed connection) ends the run at once.
+            var warm = Task.Delay(options.Warmup, cancellationToken);
+            await FirstOfAsync(warm, sessions).ConfigureAwait(false);
+
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
+            options.WindowStarting?.Invoke();
+            var start = Interlocked.Read(ref sent);
+            var clock = Stopwatch.StartNew();
+            Volatile.Write(ref measuring, true);
+            await FirstOfAsync(Task.Delay(options.Duration, cancellationToken), sessions).ConfigureAwait(false);
+            var inWindow = Interlocked.Read(ref sent) - start;
+            var elapsed = clock.Elapsed;
+            Volatile.Write(ref measuring, false);
+            options.WindowEnded?.Invoke();
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuStart;
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(sessions).ConfigureAwait(false);
+
+            var all = latencies.SelectMany(l => l).Order().ToArray();
+            TimeSpan Percentile(double p) => all.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(p * all.Length))]);
+            var total = Interlocked.Read(ref sent);
+            return new RelayLoadResult(inWindow, elapsed, cpu, Percentile(0.50), Percentile(0.99), total - start, total);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            // Already observed above on success; on failure the first error is the one to report.
+            await Task.WhenAll(sessions).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="delay"/>, or rethrows the first session that failed before it.</summary>
+    private static async Task FirstOfAsync(Task delay, Task[] sessions)
+    {
+        var pending = sessions.Append(delay).ToList();
+        while (true)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            if (done == delay)
+            {
+                await done.ConfigureAwait(false);
+                return;
+            }
+
+            await done.ConfigureAwait(false); // throws if the session failed
+            pending.Remove(done);
+        }
+    }
+}

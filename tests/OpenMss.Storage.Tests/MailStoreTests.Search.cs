@@ -143,14 +143,7 @@ public abstract partial class MailStoreTests
             // The rows as the version 4 code wrote them: no search filter (frozen SQL).
             await using var connection = await database.OpenConnectionAsync();
             var time = TimeParameter(DateTimeOffset.UtcNow);
-            var mailboxId = await ScalarAsync(connection,
-                "INSERT INTO mailboxes (address, kind, display_name, owner_id, created_at) VALUES (@a, 'PER', 'Dr Ancien', '810000000002', @t) RETURNING id",
-                ("a", SearchMailbox), ("t", time));
-            folderId = await ScalarAsync(connection,
-                "INSERT INTO folders (mailbox_id, name, special_use, uid_validity, uid_next, highest_modseq, message_count) VALUES (@m, 'INBOX', NULL, 1748772000, 2, 1, 1) RETURNING id",
-                ("m", mailboxId));
-            var blobId = await ScalarAsync(connection, "INSERT INTO message_blobs (refs, size, data) VALUES (1, @size, @data) RETURNING id",
-                ("size", (long)old.Length), ("data", cipher.Encrypt(old, SqlMailStore.MessagePurpose)));
+            (folderId, var blobId) = await InsertOldMailboxAndBlobAsync(connection, cipher, old, time);
             await ScalarAsync(connection,
                 "INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope) VALUES (@f, 1, @b, 0, NULL, @t, @size, 1, @e)",
                 ("f", folderId), ("b", blobId), ("t", time), ("size", (long)old.Length), ("e", cipher.Encrypt(EnvelopeCodec.Serialize(EnvelopeCodec.Parse(old)), SqlMailStore.EnvelopePurpose)));
@@ -375,14 +368,7 @@ public abstract partial class MailStoreTests
             // The rows as the version 5 code wrote them: a search text, no head (frozen SQL).
             await using var connection = await database.OpenConnectionAsync();
             var time = TimeParameter(DateTimeOffset.UtcNow);
-            var mailboxId = await ScalarAsync(connection,
-                "INSERT INTO mailboxes (address, kind, display_name, owner_id, created_at) VALUES (@a, 'PER', 'Dr Ancien', '810000000002', @t) RETURNING id",
-                ("a", SearchMailbox), ("t", time));
-            folderId = await ScalarAsync(connection,
-                "INSERT INTO folders (mailbox_id, name, special_use, uid_validity, uid_next, highest_modseq, message_count) VALUES (@m, 'INBOX', NULL, 1748772000, 2, 1, 1) RETURNING id",
-                ("m", mailboxId));
-            var blobId = await ScalarAsync(connection, "INSERT INTO message_blobs (refs, size, data) VALUES (1, @size, @data) RETURNING id",
-                ("size", (long)old.Length), ("data", cipher.Encrypt(old, SqlMailStore.MessagePurpose)));
+            (folderId, var blobId) = await InsertOldMailboxAndBlobAsync(connection, cipher, old, time);
             await ScalarAsync(connection, "INSERT INTO message_search_texts (blob_id, data) VALUES (@b, @d) RETURNING blob_id",
                 ("b", blobId), ("d", cipher.Encrypt(SearchText.Serialize(["Avant les têtes"], ["Spirométrie de contrôle"])!, SqlMailStore.SearchTextPurpose)));
             await ScalarAsync(connection,
@@ -449,5 +435,19 @@ public abstract partial class MailStoreTests
             "--b1\r\nContent-Type: text/plain; charset=utf-8; name=\"note.txt\"\r\nContent-Disposition: attachment; filename=\"note.txt\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
             "Ligne jointe au dossier, tachy=\r\ncardie.\r\n" +
             "--b1--\r\n";
+    }
+
+    /// <summary>A mailbox, its INBOX (one message, UID 1) and the message's blob, as every schema version since 1 wrote them (frozen SQL).</summary>
+    private static async Task<(long FolderId, long BlobId)> InsertOldMailboxAndBlobAsync(System.Data.Common.DbConnection connection, MessageCipher cipher, byte[] message, object time)
+    {
+        var mailboxId = await ScalarAsync(connection,
+            "INSERT INTO mailboxes (address, kind, display_name, owner_id, created_at) VALUES (@a, 'PER', 'Dr Ancien', '810000000002', @t) RETURNING id",
+            ("a", SearchMailbox), ("t", time));
+        var folderId = await ScalarAsync(connection,
+            "INSERT INTO folders (mailbox_id, name, special_use, uid_validity, uid_next, highest_modseq, message_count) VALUES (@m, 'INBOX', NULL, 1748772000, 2, 1, 1) RETURNING id",
+            ("m", mailboxId));
+        var blobId = await ScalarAsync(connection, "INSERT INTO message_blobs (refs, size, data) VALUES (1, @size, @data) RETURNING id",
+            ("size", (long)message.Length), ("data", cipher.Encrypt(message, SqlMailStore.MessagePurpose)));
+        return (folderId, blobId);
     }
 }

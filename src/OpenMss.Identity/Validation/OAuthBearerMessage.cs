@@ -42,33 +42,14 @@ public sealed class OAuthBearerMessage
     public static bool TryParse(ReadOnlySpan<byte> message, [NotNullWhen(true)] out OAuthBearerMessage? result, [NotNullWhen(false)] out string? error)
     {
         result = null;
-        if (message.IsEmpty)
-        {
-            error = "empty OAUTHBEARER response";
-            return false;
-        }
-
-        if (message.Length > SaslText.MaximumMessageBytes)
-        {
-            error = "OAUTHBEARER response too long";
-            return false;
-        }
-
         if (IsErrorAcknowledgement(message))
         {
             error = "OAUTHBEARER error acknowledgement, not a credential";
             return false;
         }
 
-        if (!SaslText.TryDecodeUtf8(message, out var text))
+        if (!SaslText.TryDecodeResponse(message, "OAUTHBEARER", out var text, out error))
         {
-            error = "OAUTHBEARER response is not valid UTF-8";
-            return false;
-        }
-
-        if (text.Contains('\0', StringComparison.Ordinal))
-        {
-            error = "OAUTHBEARER response contains NUL";
             return false;
         }
 

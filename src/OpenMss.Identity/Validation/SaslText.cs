@@ -11,6 +11,42 @@ internal static class SaslText
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>
+    /// The checks every bearer-token response goes through before its own grammar: not empty, not
+    /// larger than <see cref="MaximumMessageBytes"/>, strict UTF-8, no NUL.
+    /// </summary>
+    public static bool TryDecodeResponse(ReadOnlySpan<byte> message, string mechanism, [NotNullWhen(true)] out string? text, [NotNullWhen(false)] out string? error)
+    {
+        text = null;
+        if (message.IsEmpty)
+        {
+            error = $"empty {mechanism} response";
+            return false;
+        }
+
+        if (message.Length > MaximumMessageBytes)
+        {
+            error = $"{mechanism} response too long";
+            return false;
+        }
+
+        if (!TryDecodeUtf8(message, out var decoded))
+        {
+            error = $"{mechanism} response is not valid UTF-8";
+            return false;
+        }
+
+        if (decoded.Contains('\0', StringComparison.Ordinal))
+        {
+            error = $"{mechanism} response contains NUL";
+            return false;
+        }
+
+        text = decoded;
+        error = null;
+        return true;
+    }
+
     public static bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out string text)
     {
         try

@@ -26,27 +26,8 @@ public sealed class XOAuth2Message
     public static bool TryParse(ReadOnlySpan<byte> message, [NotNullWhen(true)] out XOAuth2Message? result, [NotNullWhen(false)] out string? error)
     {
         result = null;
-        if (message.IsEmpty)
+        if (!SaslText.TryDecodeResponse(message, "XOAUTH2", out var text, out error))
         {
-            error = "empty XOAUTH2 response";
-            return false;
-        }
-
-        if (message.Length > SaslText.MaximumMessageBytes)
-        {
-            error = "XOAUTH2 response too long";
-            return false;
-        }
-
-        if (!SaslText.TryDecodeUtf8(message, out var text))
-        {
-            error = "XOAUTH2 response is not valid UTF-8";
-            return false;
-        }
-
-        if (text.Contains('\0', StringComparison.Ordinal))
-        {
-            error = "XOAUTH2 response contains NUL";
             return false;
         }
 

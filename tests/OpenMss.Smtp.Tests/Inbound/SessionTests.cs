@@ -309,11 +309,7 @@ public class SessionTests
         Assert.True(first.IsClosedByServer());
 
         // The slot is free again once the first session has ended.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (harness.Server.ActiveSessions > 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await WaitForActiveSessionsAsync(harness, 1);
 
         using var fourth = harness.Connect();
         fourth.Send("NOOP").Expect("250");
@@ -341,11 +337,7 @@ public class SessionTests
 
         first.Send("QUIT").Expect("221");
         Assert.True(first.IsClosedByServer());
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (harness.Server.ActiveSessions > 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await WaitForActiveSessionsAsync(harness, 1);
 
         // The address's slot is free again once its session has ended.
         using var fourth = harness.Connect();
@@ -473,5 +465,14 @@ public class SessionTests
         var helo = client.Send("HELO legacy.example").Expect("250 mx.medecin.mssante.fr");
         Assert.Single(helo.Lines);
         client.Send("MAIL FROM:<a@pharmacien.mssante.fr>").Expect("250");
+    }
+
+    private static async Task WaitForActiveSessionsAsync(ServerHarness harness, int atMost)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (harness.Server.ActiveSessions > atMost && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 }

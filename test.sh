@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole OpenMSS test suite on a fresh Debian 12 machine with the .NET 10 SDK.
-# Installs what the tests need when it is missing (PostgreSQL, swaks, python3), starts a
+# Installs what the tests need when it is missing or cannot do its job (eng/packages.sh: PostgreSQL,
+# swaks with its TLS modules, isync, Chromium, NSS tools, python3), starts a
 # throwaway PostgreSQL cluster on a free loopback port, builds, runs every test project (the
 # storage suite on SQLite and PostgreSQL), and ends with one line "N passed, N failed, N skipped".
 # Idempotent: run it as often as you like.
@@ -9,7 +10,7 @@ cd "$(dirname "$0")"
 root_dir=$(pwd)
 source eng/postgres.sh
 
-ensure_packages python3 swaks postgresql mbsync chromium
+ensure_tools python3 postgresql swaks mbsync chromium certutil
 # Test databases are thrown away: durability settings off for speed (the durability tests use SQLite files).
 start_throwaway_postgres fsync=off full_page_writes=off synchronous_commit=off
 

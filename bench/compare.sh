@@ -74,10 +74,13 @@ install_mail_servers() {
   local rc=0
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || rc=$?
   [ "$added" = 1 ] && as_root rm -f "$policy"
-  return $rc
+  [ $rc -eq 0 ] || return $rc
+  # Installed is not enough: both must be able to do TLS, which every run here requires.
+  postconf -d tls_high_cipherlist >/dev/null 2>&1 || { echo "error: postfix was installed without TLS support" >&2; return 1; }
+  [ -e /usr/lib/dovecot/modules/libssl_iostream_openssl.so ] || { echo "error: dovecot was installed without its TLS module" >&2; return 1; }
 }
 
-ensure_packages python3
+ensure_tools python3
 install_mail_servers
 
 # --- Work folder, clean-up -------------------------------------------------------------------

@@ -13,7 +13,7 @@ connections=${1:-5000}
 search_size=${2:-100000}
 # 5,000 IDLE sessions need ~5,100 descriptors in the server and as many in the client process.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-ensure_packages python3
+ensure_tools python3
 start_throwaway_postgres
 dotnet build bench/OpenMss.Bench.Imap -c Release -v quiet -nologo >/dev/null
 bin=bench/OpenMss.Bench.Imap/bin/Release/net10.0/OpenMss.Bench.Imap.dll

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source eng/postgres.sh
 seconds=${1:-20}
-ensure_packages python3
+ensure_tools python3
 # A durable PostgreSQL (fsync on): the benchmark measures durable acceptance.
 start_throwaway_postgres
 dotnet build bench/OpenMss.Bench -c Release -v quiet -nologo >/dev/null

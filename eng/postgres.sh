@@ -1,31 +1,12 @@
 # Sourced by test.sh and bench/run.sh: starts a throwaway PostgreSQL cluster on a free loopback
 # port in a temporary folder (as user postgres when run as root), installs the Debian package
-# when it is missing, exports OPENMSS_TEST_POSTGRES and stops/deletes the cluster on exit.
+# when it is missing (eng/packages.sh), exports OPENMSS_TEST_POSTGRES and stops/deletes the cluster on exit.
 # Usage: source eng/postgres.sh; start_throwaway_postgres [extra postgres -c settings...]
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    echo "need root (or sudo) to run: $*" >&2; return 1; fi
-}
-
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    case "$p" in
-      postgresql) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) ;;
-      mbsync) command -v mbsync >/dev/null || missing+=(isync) ;;
-      *) command -v "$p" >/dev/null || missing+=("$p") ;;
-    esac
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "==> Installing ${missing[*]}"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 start_throwaway_postgres() {
-  ensure_packages postgresql
+  ensure_tools postgresql
   pg_bin=$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/initdb" | sort -V | tail -n 1)")
   pg_dir=$(mktemp -d /tmp/openmss-pg.XXXXXX)
   pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

@@ -14,7 +14,7 @@ namespace OpenMss.Host;
 /// at login and again whenever the session asks. Failed logins are rate-limited per account and
 /// per client address; every login and mailbox action goes to the audit trail.
 /// </summary>
-public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator credentials, AuthThrottle throttle, ILogger<ImapAccess> logger)
+public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator credentials, AuthThrottle throttle, TimeProvider time, ILogger<ImapAccess> logger)
     : IImapAuthenticator
 {
     public async ValueTask<ImapAuthenticationResult> AuthenticatePasswordAsync(string user, string password, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default)
@@ -94,5 +94,5 @@ public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator crede
     }
 
     private async Task AuditAsync(string actor, string? mailbox, string action, string result, ImapClientInfo client, CancellationToken cancellationToken) =>
-        await store.AppendAuditAsync(new AuditEvent(DateTimeOffset.UtcNow, actor, mailbox, action, result, client.Address, "imap"), cancellationToken);
+        await store.AppendAuditAsync(new AuditEvent(time.GetUtcNow(), actor, mailbox, action, result, client.Address, "imap"), cancellationToken);
 }

@@ -35,7 +35,8 @@ public sealed class OperatorNode : IAsyncDisposable
     private OpenMss.Imap.Server.ImapServer? _imap;
     private OpenMss.Imap.Server.ImapServer? _imapTls;
     private ProfessionalAuthenticator? _credentials;
-    private readonly OpenMss.Smtp.Inbound.Submission.AuthThrottle _throttle = new();
+    // Shared by IMAP and submission, so that failures on one count on the other; on the node's clock.
+    private OpenMss.Smtp.Inbound.Submission.AuthThrottle _throttle = null!;
     private ILogger _logger = null!;
 
     private OperatorNode(OperatorConfig config) => Config = config;
@@ -123,6 +124,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private async Task StartCoreAsync(ILoggerFactory loggerFactory, IRouteResolver? routes, TimeProvider time, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger($"OpenMss.Operator.{Config.Domains[0]}");
+        _throttle = new OpenMss.Smtp.Inbound.Submission.AuthThrottle(new OpenMss.Smtp.Inbound.Submission.AuthThrottleOptions(), time);
         var domains = Config.Domains.Select(d => d.ToLowerInvariant()).ToArray();
 
         Store = await MailStoreFactory.OpenAsync(
@@ -248,6 +250,7 @@ public sealed class OperatorNode : IAsyncDisposable
                     IntrospectionClientId = string.IsNullOrWhiteSpace(Config.Identity.IntrospectionClientId) ? null : Config.Identity.IntrospectionClientId,
                     IntrospectionClientSecret = await ReadIntrospectionSecretAsync(Config.Identity, cancellationToken),
                     IntrospectionCacheDuration = Config.Identity.IntrospectionCache,
+                    TimeProvider = time,
                 },
                 loggerFactory.CreateLogger<OpenMss.Identity.Validation.AccessTokenValidator>());
             _ownedSync.Add(tokens);
@@ -298,7 +301,7 @@ public sealed class OperatorNode : IAsyncDisposable
 
     private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var access = new ImapAccess(Store, _credentials!, _throttle, loggerFactory.CreateLogger<ImapAccess>());
+        var access = new ImapAccess(Store, _credentials!, _throttle, time, loggerFactory.CreateLogger<ImapAccess>());
         var audit = new OpenMss.Imap.Server.StoreAuditSink(Store);
         OpenMss.Imap.Server.ImapServer Create(string listen, OpenMss.Imap.Server.ImapTlsMode mode) => new(
             new OpenMss.Imap.Server.ImapServerOptions

@@ -129,6 +129,8 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             builder.Services.AddSingleton(new IntrospectionPolicy(options.Clients.Where(c => c.AllowIntrospection).Select(c => c.ClientId)));
             builder.Services.AddSingleton(new SessionSettings(options.SignInSessionLifetime));
             builder.Services.AddSingleton<OidcEndpoints>();
+            // Cookies, OpenIddict and the endpoints all read this clock.
+            builder.Services.AddSingleton(options.TimeProvider);
 
             var app = builder.Build();
             try
@@ -395,7 +397,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             await ClientRegistrations.SyncAsync(applications, options.Clients, cancellationToken).ConfigureAwait(false);
 
             // No background pruning job: expired tokens and ad-hoc authorizations go at each start.
-            var threshold = DateTimeOffset.UtcNow - options.RefreshTokenLifetime;
+            var threshold = options.TimeProvider.GetUtcNow() - options.RefreshTokenLifetime;
             await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken).ConfigureAwait(false);
             await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken).ConfigureAwait(false);
         }

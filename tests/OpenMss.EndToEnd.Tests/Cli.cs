@@ -32,8 +32,19 @@ internal static class Cli
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        // Only a guard against a hung process, far above what any command takes on a busy machine.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"openmss {string.Join(' ', args)} did not exit within 5 minutes.");
+        }
+
+        // WaitForExitAsync returns once the process has exited and its output streams are at their end.
         return (process.ExitCode, await output, await error);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http;
 using MimeKit;
 using OpenMss.Storage;
+using OpenMss.Testing;
 
 namespace OpenMss.EndToEnd.Tests;
 
@@ -18,7 +19,7 @@ public sealed class RelayEndToEndTests
 
         var received = await TwoOperators.WaitForInboxAsync(space.B!.Store, TwoOperators.Doctor);
         Assert.Equal(original, TwoOperators.WithoutFirstReceivedHeader(received[0]));
-        await WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
+        await Eventually.WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
 
         // B's audit trail says which operator wrote into the doctor's mailbox; the CLI shows it.
         var audit = Assert.Single(await space.B.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Doctor)));
@@ -47,7 +48,7 @@ public sealed class RelayEndToEndTests
         Assert.Equal("failed", recipient["Action"]);
         Assert.Equal("5.1.1", recipient["Status"]);
         Assert.Contains("personne@medecin.mssante.fr", recipient["Final-Recipient"], StringComparison.Ordinal);
-        await WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
+        await Eventually.WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class RelayEndToEndTests
         await space.A.Submitter.SubmitAsync(TwoOperators.Pharmacist, [new OutboundRecipient(TwoOperators.Doctor)], original);
 
         // Tried at least twice while B is down, and still queued.
-        await WaitUntilAsync(async () => (await space.A.Store.ListQueueAsync()).SingleOrDefault()?.Attempts >= 2);
+        await Eventually.WaitUntilAsync(async () => (await space.A.Store.ListQueueAsync()).SingleOrDefault()?.Attempts >= 2);
         var waiting = Assert.Single(await space.A.Store.ListQueueAsync());
         Assert.Equal(TwoOperators.DoctorDomain, waiting.Domain);
         Assert.NotNull(waiting.LastError);
@@ -69,7 +70,7 @@ public sealed class RelayEndToEndTests
 
         var received = await TwoOperators.WaitForInboxAsync(space.B!.Store, TwoOperators.Doctor);
         Assert.Equal(original, TwoOperators.WithoutFirstReceivedHeader(received[0]));
-        await WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
+        await Eventually.WaitUntilAsync(async () => await space.A.Store.CountQueueAsync() == 0);
         Assert.Empty(await ListInboxAsync(space.A.Store, TwoOperators.Pharmacist)); // no failure notification
     }
 
@@ -102,7 +103,7 @@ public sealed class RelayEndToEndTests
         Assert.Contains("\"status\":\"ok\"", health, StringComparison.Ordinal);
 
         var metrics = "";
-        await WaitUntilAsync(async () =>
+        await Eventually.WaitUntilAsync(async () =>
         {
             metrics = await http.GetStringAsync(new Uri(space.B.WebUrl, "/metrics"));
             return metrics.Contains("openmss_smtp_messages_accepted", StringComparison.Ordinal);
@@ -124,7 +125,7 @@ public sealed class RelayEndToEndTests
 
         await space.RestartAAsync(); // default retention: one year
 
-        await WaitUntilAsync(async () => (await space.A.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Pharmacist))).Count == 1);
+        await Eventually.WaitUntilAsync(async () => (await space.A.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Pharmacist))).Count == 1);
         var kept = Assert.Single(await space.A.Store.QueryAuditAsync(new AuditQuery(Mailbox: TwoOperators.Pharmacist)));
         Assert.True(kept.At > now.AddDays(-31));
     }
@@ -134,19 +135,5 @@ public sealed class RelayEndToEndTests
         var mailbox = await store.FindMailboxAsync(address);
         var inbox = await store.FindFolderAsync(mailbox!.Id, "INBOX");
         return await store.ListMessagesAsync(inbox!.Id);
-    }
-
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("condition not met in time");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

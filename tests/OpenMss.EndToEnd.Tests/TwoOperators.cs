@@ -150,32 +150,18 @@ public sealed class TwoOperators : IAsyncDisposable
     }
 
     /// <summary>Waits until the mailbox's INBOX holds at least <paramref name="count"/> messages and returns them.</summary>
-    public static async Task<IReadOnlyList<byte[]>> WaitForInboxAsync(IMailStore store, string address, int count = 1, TimeSpan? timeout = null)
+    public static async Task<IReadOnlyList<byte[]>> WaitForInboxAsync(IMailStore store, string address, int count = 1)
     {
         var mailbox = await store.FindMailboxAsync(address) ?? throw new InvalidOperationException("no mailbox " + address);
         var inbox = await store.FindFolderAsync(mailbox.Id, "INBOX") ?? throw new InvalidOperationException("no INBOX");
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
+        var messages = await Eventually.WaitForAsync(() => store.ListMessagesAsync(inbox.Id), m => m.Count >= count, $"{count} message(s) in {address}");
+        var result = new List<byte[]>();
+        foreach (var m in messages)
         {
-            var messages = await store.ListMessagesAsync(inbox.Id);
-            if (messages.Count >= count)
-            {
-                var result = new List<byte[]>();
-                foreach (var m in messages)
-                {
-                    result.Add((await store.ReadMessageAsync(inbox.Id, m.Uid))!);
-                }
-
-                return result;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{address} received {messages.Count} message(s), expected {count}");
-            }
-
-            await Task.Delay(100);
+            result.Add((await store.ReadMessageAsync(inbox.Id, m.Uid))!);
         }
+
+        return result;
     }
 
     /// <summary>The stored bytes with the trace header the receiving relay prepended removed.</summary>

@@ -22,7 +22,7 @@ public sealed class IntrospectionTests
         var reply = await host.PasswordGrantAsync(account);
         var token = reply.AccessToken;
         using var validator = Introspecting(host, TimeSpan.FromSeconds(1));
-        using var localOnly = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, TrustAnchor = TestPki.Anchor });
+        using var localOnly = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, TrustAnchor = TestPki.Anchor, TimeProvider = host.Time });
 
         var before = await validator.ValidateAsync(token);
         Assert.True(before.IsValid, before.Failure);
@@ -39,7 +39,7 @@ public sealed class IntrospectionTests
 
         // …and a validator that had just asked refuses once its cache time is over, while the
         // signature alone would still accept the token for the rest of the hour.
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        host.Time.Advance(TimeSpan.FromSeconds(1.2));
         var after = await validator.ValidateAsync(token);
         Assert.False(after.IsValid);
         Assert.Equal("token inactive", after.Failure);
@@ -168,6 +168,7 @@ public sealed class IntrospectionTests
             IntrospectionClientId = MailServer,
             IntrospectionClientSecret = MailServerSecret,
             IntrospectionCacheDuration = cacheDuration,
+            TimeProvider = host.Time,
         }, logger);
 
     internal static string MailServerCredentials => MailServerSecret;

@@ -415,7 +415,8 @@ public sealed class DeliveryWorkerTests
 
         var attempt = harness.Worker.RunOnceAsync();
         using var accepted = await silent.AcceptTcpClientAsync();
-        Assert.Equal(1, await attempt.WaitAsync(TimeSpan.FromSeconds(20)));
+        harness.Clock.Advance(harness.Options.ConnectTimeout);
+        Assert.Equal(1, await attempt.WaitAsync(Eventually.DefaultDeadline));
 
         var entry = Assert.Single(await harness.Store.ListQueueAsync());
         Assert.Equal(1, entry.Attempts);

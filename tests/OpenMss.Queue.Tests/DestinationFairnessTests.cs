@@ -28,17 +28,19 @@ public sealed class DestinationFairnessTests
         options.WorkerId = "node-a";
         options.MaxConcurrentDeliveries = 2;
         options.MaxConcurrentDeliveriesPerDestination = 1;
-        options.ConnectTimeout = TimeSpan.FromSeconds(12);
+        // On the test's clock: the silent relay times out only when the test says so (MailKit's
+        // socket timeout, the same value in real time, is far beyond the test's length).
+        options.ConnectTimeout = TimeSpan.FromMinutes(10);
         options.PollInterval = TimeSpan.FromMilliseconds(100);
         options.BusyDestinationDelay = TimeSpan.FromMilliseconds(300);
-        using var worker = harness.NewWorker(options, TimeProvider.System);
+        using var worker = harness.NewWorker(options, harness.Clock);
 
         // medecin accepts connections and never says a word.
         using var silent = new TcpListener(IPAddress.Loopback, harness.RemotePort);
         silent.Start();
         var silentConnections = 0;
         var held = new List<TcpClient>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource();
         var acceptLoop = Task.Run(async () =>
         {
             try
@@ -66,16 +68,17 @@ public sealed class DestinationFairnessTests
         var run = worker.RunAsync(stop.Token);
 
         // Radiologie gets its message while medecin's first connection is still waiting for a greeting.
-        await radiologie.DataReceived.Task.WaitAsync(TimeSpan.FromSeconds(8));
+        await PollUntilAsync(harness, options, () => Task.FromResult(radiologie.DataReceived.Task.IsCompleted), "radiologie's delivery");
         Assert.Single(radiologie.Received);
-        Assert.Equal(1, Volatile.Read(ref silentConnections));
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref silentConnections) == 1, "the connection to the silent relay");
 
-        // Once medecin is known not to answer, its other entries are deferred without a connection each.
-        while ((await harness.Store.ListQueueAsync()).Any(e => e.Attempts == 0))
-        {
-            stop.Token.ThrowIfCancellationRequested();
-            await Task.Delay(100);
-        }
+        // The silent relay's greeting times out: medecin is known not to answer, and its other
+        // entries are deferred without a connection each (those that were put back as busy
+        // become due again after BusyDestinationDelay).
+        harness.Clock.Advance(options.ConnectTimeout);
+        await Eventually.WaitUntilAsync(async () => (await harness.Store.ListQueueAsync()).Any(e => e.LastError?.Contains("timed out", StringComparison.Ordinal) == true),
+            "the timed-out attempt to be recorded");
+        await PollUntilAsync(harness, options, async () => (await harness.Store.ListQueueAsync()).All(e => e.Attempts > 0), "every entry to be attempted or deferred");
 
         var entries = await harness.Store.ListQueueAsync();
         Assert.Equal(4, entries.Count);
@@ -89,5 +92,26 @@ public sealed class DestinationFairnessTests
         silent.Stop();
         await acceptLoop;
         held.ForEach(c => c.Dispose());
+    }
+
+    /// <summary>
+    /// Lets the worker's poll loop come round (one poll interval of the test's clock at a time)
+    /// until <paramref name="condition"/> holds, within 20 s of the test's clock: far less than the
+    /// retry delay of a failed entry (1 min), so no step of this loop can cause a second attempt.
+    /// </summary>
+    private static async Task PollUntilAsync(QueueHarness harness, Queue.Delivery.DeliveryQueueOptions options, Func<Task<bool>> condition, string what)
+    {
+        var budget = harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(20);
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            Assert.True(harness.Clock.GetUtcNow() < budget, $"the worker did not reach {what} within 200 poll intervals");
+            harness.Clock.Advance(options.PollInterval);
+            return false;
+        }, what);
     }
 }

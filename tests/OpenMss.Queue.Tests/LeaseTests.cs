@@ -19,26 +19,41 @@ public sealed class LeaseTests
         await using var harness = await QueueHarness.CreateAsync(backend);
         await using var remote = harness.Remote().Start();
 
-        // The relay takes longer than two leases to answer the end of DATA.
+        // The relay holds its answer to the end of DATA while the test's clock runs through three leases.
         var lease = TimeSpan.FromSeconds(3);
-        remote.DataReplyDelay = TimeSpan.FromSeconds(7);
-        using var nodeA = harness.NewWorker(NodeOptions("node-a", lease), TimeProvider.System);
-        using var nodeB = harness.NewWorker(NodeOptions("node-b", lease), TimeProvider.System);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        remote.DataReplyGate = release.Task;
+        using var nodeA = harness.NewWorker(NodeOptions("node-a", lease), harness.Clock);
+        using var nodeB = harness.NewWorker(NodeOptions("node-b", lease), harness.Clock);
 
         await nodeA.Submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Doctor)], QueueHarness.Message());
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource();
         var runA = nodeA.RunAsync(stop.Token);
-        await remote.DataReceived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await remote.DataReceived.Task.WaitAsync(Eventually.DefaultDeadline);
         var runB = nodeB.RunAsync(stop.Token);
 
-        while (await harness.Store.CountQueueAsync() > 0)
+        // Each renewal interval, node A's heartbeat extends the lease; node B polls at every step
+        // and never finds the entry due. Nine steps: three leases' worth of time.
+        var interval = NodeOptions("node-a", lease).LeaseRenewalInterval;
+        for (var step = 0; step < 9; step++)
         {
-            stop.Token.ThrowIfCancellationRequested();
-            await Task.Delay(50);
+            harness.Clock.Advance(interval);
+            var now = harness.Clock.GetUtcNow();
+            await Eventually.WaitUntilAsync(async () => (await harness.Store.ListQueueAsync()).Single().LeaseUntil >= now + lease - TimeSpan.FromMilliseconds(1),
+                "node A's heartbeat to renew the lease");
+            Assert.Equal("node-a", (await harness.Store.ListQueueAsync()).Single().LeaseOwner);
         }
 
-        // Node B keeps polling for a while longer: nothing is left for it to send.
-        await Task.Delay(lease * 2);
+        release.SetResult();
+        await Eventually.WaitUntilAsync(async () => await harness.Store.CountQueueAsync() == 0, "the delivery to complete");
+
+        // Node B keeps polling for two more leases: nothing is left for it to send.
+        for (var step = 0; step < 6; step++)
+        {
+            harness.Clock.Advance(interval);
+            await Task.Yield();
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(runA, runB);
 
@@ -53,12 +68,13 @@ public sealed class LeaseTests
     {
         await using var harness = await QueueHarness.CreateAsync(backend);
         await using var remote = harness.Remote().Start();
-        remote.DataReplyDelay = TimeSpan.FromSeconds(20);
+        // The relay never answers the end of DATA while the test runs.
+        remote.DataReplyGate = new TaskCompletionSource().Task;
         remote.RcptReply = _ => "250 2.1.5 OK";
 
         await harness.Worker.Submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Doctor)], QueueHarness.Message());
         var run = harness.Worker.RunOnceAsync();
-        await remote.DataReceived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await remote.DataReceived.Task.WaitAsync(Eventually.DefaultDeadline);
 
         // Node A stalls (its heartbeat has not beaten yet); its lease has expired for node B, which takes the entry.
         var takenAt = harness.Clock.GetUtcNow() + harness.Options.LeaseDuration + TimeSpan.FromSeconds(1);
@@ -66,7 +82,7 @@ public sealed class LeaseTests
 
         // A's next heartbeat learns it lost the lease and cuts its delivery short.
         harness.Clock.Advance(harness.Options.LeaseRenewalInterval);
-        Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await run.WaitAsync(Eventually.DefaultDeadline));
 
         var entry = Assert.Single(await harness.Store.ListQueueAsync());
         Assert.Equal(taken.Id, entry.Id);

@@ -440,7 +440,7 @@ public sealed class PostgresMailStoreTests : MailStoreTests
         var wrongFolder = 0;
         using var subscription = nodeB.FolderChanges.Subscribe(inbox, () => woken.TrySetResult());
         using var unrelated = nodeB.FolderChanges.Subscribe(other, () => Interlocked.Increment(ref wrongFolder));
-        await WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
+        await Eventually.WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
 
         await nodeA.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
 
@@ -456,7 +456,7 @@ public sealed class PostgresMailStoreTests : MailStoreTests
         var inbox = await InboxIdAsync(nodeA, (await CreateMailboxAsync(nodeA, "dr.martin@medecin.mssante.fr")).Address);
         var signals = 0;
         using var subscription = nodeB.FolderChanges.Subscribe(inbox, () => Interlocked.Increment(ref signals));
-        await WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
+        await Eventually.WaitUntilAsync(() => nodeB.FolderChanges.CrossProcess);
 
         // The administrator (or a failover) cuts the listener's connection.
         await using (var admin = await nodeA.Database.OpenConnectionAsync())
@@ -466,19 +466,9 @@ public sealed class PostgresMailStoreTests : MailStoreTests
             await kill.ExecuteNonQueryAsync();
         }
 
-        await WaitUntilAsync(() => Volatile.Read(ref signals) >= 1 && nodeB.FolderChanges.CrossProcess);
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref signals) >= 1 && nodeB.FolderChanges.CrossProcess);
         var before = Volatile.Read(ref signals);
         await nodeA.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
-        await WaitUntilAsync(() => Volatile.Read(ref signals) > before);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the other node");
-            await Task.Delay(20);
-        }
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref signals) > before);
     }
 }

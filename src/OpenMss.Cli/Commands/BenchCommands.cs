@@ -10,7 +10,7 @@ using OpenMss.Host.Benchmarks;
 namespace OpenMss.Cli.Commands;
 
 /// <summary>
-/// <c>openmss bench relay</c>: the SPEC §4 relay throughput measurement. By default a self-contained
+/// <c>openmss bench relay</c>: the relay throughput measurement (docs/benchmarks.md). By default a self-contained
 /// run (throwaway trust space and operator, removed afterwards); with <c>--target</c>, the same load
 /// against an operator that is already running, to measure one's own deployment.
 /// </summary>
@@ -18,7 +18,7 @@ internal static class BenchCommands
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measure this software's performance (SPEC §4).");
+        var command = new Command("bench", "Measure this software's performance (docs/benchmarks.md).");
         command.Subcommands.Add(Relay());
         return command;
     }
@@ -52,9 +52,10 @@ internal static class BenchCommands
         var size = new Option<int>("--size") { Description = "Size of each message in bytes.", DefaultValueFactory = _ => 8192 };
         var seconds = new Option<double>("--seconds") { Description = "Length of the measured window in seconds.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (not counted).", DefaultValueFactory = _ => 3 };
+        var messages = new Option<long?>("--messages") { Description = "End the measured window after this many accepted messages instead of after --seconds." };
         var command = new Command("relay", "Relay throughput: messages per second accepted durably over mutual TLS, CPU per message, latency.")
         {
-            target, cert, key, anchor, toDomain, to, from, postgres, connections, size, seconds, warmup,
+            target, cert, key, anchor, toDomain, to, from, postgres, connections, size, seconds, warmup, messages,
         };
         command.SetAction((parse, cancellationToken) => Common.RunAsync(async () =>
         {
@@ -62,7 +63,8 @@ internal static class BenchCommands
             var warm = Seconds(parse.GetValue(warmup), "--warmup");
             var sessions = parse.GetValue(connections);
             var bytes = parse.GetValue(size);
-            RelayLoadOptions.ValidateLoad(sessions, bytes, warm, window);
+            var count = parse.GetValue(messages);
+            RelayLoadOptions.ValidateLoad(sessions, bytes, warm, window, count);
             try
             {
                 RelayLoadResult result;
@@ -95,6 +97,7 @@ internal static class BenchCommands
                         MessageSize = bytes,
                         Warmup = warm,
                         Duration = window,
+                        Messages = count,
                     }, cancellationToken);
                     what = $"{endpoint}; CPU is this load generator's only";
                 }
@@ -109,6 +112,7 @@ internal static class BenchCommands
                         MessageSize = bytes,
                         Warmup = warm,
                         Duration = window,
+                        Messages = count,
                         LoggerFactory = loggers,
                     }, cancellationToken);
                     what = $"throwaway operator on {(admin is null ? "SQLite" : "PostgreSQL")}; CPU is the operator's and the load generator's";

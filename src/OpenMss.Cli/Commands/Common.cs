@@ -112,7 +112,7 @@ internal static class Common
     /// other, so it goes to the audit trail too (actor <c>cli:&lt;user&gt;</c>, no client address).
     /// </summary>
     public static Task AuditAsync(IMailStore store, string? mailbox, string action, string result, string? detail, CancellationToken cancellationToken) =>
-        store.AppendAuditAsync(new AuditEvent(DateTimeOffset.UtcNow, CliActor, mailbox, action, result, ClientAddress: null, Detail: detail), cancellationToken);
+        store.AppendAuditAsync(new AuditEvent(TimeProvider.System.GetUtcNow(), CliActor, mailbox, action, result, ClientAddress: null, Detail: detail), cancellationToken);
 
     /// <summary>
     /// Text from the store that a peer or a client chose (an audit actor is whatever a client sent

@@ -73,10 +73,10 @@ public sealed class DirectoryServer : IAsyncDisposable
         var ownsStore = options.Store is null;
         var store = options.Store ?? await DirectoryStoreFactory.OpenAsync(
             options.StoreOptions ?? throw new ArgumentException("Give DirectoryServerOptions.Store or StoreOptions.", nameof(options)),
-            loggerFactory, cancellationToken: cancellationToken);
+            loggerFactory, options.TimeProvider, cancellationToken);
         try
         {
-            var validator = new TrustValidator(anchor, options.Revocation, logger: loggerFactory.CreateLogger<TrustValidator>());
+            var validator = new TrustValidator(anchor, options.Revocation, options.TimeProvider, logger: loggerFactory.CreateLogger<TrustValidator>());
             var app = Build(options, certificate, store, validator, loggerFactory);
             await app.StartAsync(cancellationToken);
             var port = BoundPort(app);
@@ -114,6 +114,7 @@ public sealed class DirectoryServer : IAsyncDisposable
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(validator);
+        builder.Services.AddSingleton(options.TimeProvider);
         builder.Services.AddProblemDetails();
         builder.Services.Configure<JsonOptions>(json =>
         {

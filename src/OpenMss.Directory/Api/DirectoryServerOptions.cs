@@ -25,6 +25,9 @@ public sealed class DirectoryServerOptions
     /// <summary>The trust anchor that operators' client certificates must chain to (publication API).</summary>
     public X509Certificate2? TrustAnchor { get; set; }
 
+    /// <summary>The clock of the service (audit times, document dates); the system's by default.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>The trust authority's CRL, when revocation is checked.</summary>
     public IRevocationSource? Revocation { get; set; }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -22,7 +23,7 @@ internal static class FhirEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/fhir/metadata", (HttpRequest request) => Fhir(Capabilities(BaseUrl(request))));
+        app.MapGet("/fhir/metadata", (HttpRequest request, TimeProvider time) => Fhir(Capabilities(BaseUrl(request), time.GetUtcNow())));
         app.MapGet("/fhir/Practitioner/{id}", ReadPractitionerAsync);
         app.MapGet("/fhir/PractitionerRole/{id}", ReadRoleAsync);
         app.MapGet("/fhir/Organization/{id}", ReadOrganizationAsync);
@@ -213,12 +214,13 @@ internal static class FhirEndpoints
     private static Bundle Searchset(HttpRequest request, IReadOnlyList<Resource> resources, bool hasMore, int count, int offset)
     {
         var baseUrl = BaseUrl(request);
+        var now = request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var bundle = new Bundle
         {
             Id = Guid.NewGuid().ToString("N"),
             Type = Bundle.BundleType.Searchset,
-            Timestamp = DateTimeOffset.UtcNow,
-            Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow },
+            Timestamp = now,
+            Meta = new Meta { LastUpdated = now },
         };
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = request.GetEncodedUrl() });
         if (hasMore)
@@ -249,7 +251,7 @@ internal static class FhirEndpoints
         return bundle;
     }
 
-    private static CapabilityStatement Capabilities(string baseUrl)
+    private static CapabilityStatement Capabilities(string baseUrl, DateTimeOffset now)
     {
         var statement = new CapabilityStatement
         {
@@ -258,7 +260,7 @@ internal static class FhirEndpoints
             Name = "OpenMssDirectory",
             Title = "Annuaire OpenMSS (MSSanté)",
             Status = PublicationStatus.Active,
-            Date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Date = now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             Publisher = "OpenMSS",
             Kind = CapabilityStatementKind.Instance,
             Software = new CapabilityStatement.SoftwareComponent { Name = "OpenMSS directory" },

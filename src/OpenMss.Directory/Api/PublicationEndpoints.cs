@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -42,7 +43,7 @@ internal static class PublicationEndpoints
         if (!check.IsTrusted)
         {
             var actor = check.Subject ?? "anonymous";
-            await AuditAsync(store, actor, null, action, address, "refused: " + check.Failure, cancellationToken);
+            await AuditAsync(context, store, actor, null, action, address, "refused: " + check.Failure, cancellationToken);
             var detail = certificate is null
                 ? "La publication dans l'annuaire exige le certificat client de l'opérateur (authentification TLS mutuelle)."
                 : "Le certificat client présenté n'est pas reconnu par l'espace de confiance (" + check.Failure + ").";
@@ -94,13 +95,13 @@ internal static class PublicationEndpoints
         var operatorName = caller.Operator?.Name;
         if (!MssAddress.TryParse(address, out var parsed, out var addressError))
         {
-            await AuditAsync(store, caller.Actor, operatorName, "publish", null, "refused: invalid address", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "publish", null, "refused: invalid address", cancellationToken);
             return DirectoryServer.BadRequest(addressError.Reason);
         }
 
         if (!MayManage(caller, parsed.Domain, context.Connection.ClientCertificate))
         {
-            await AuditAsync(store, caller.Actor, operatorName, "publish", parsed.Value, "refused: foreign domain", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "publish", parsed.Value, "refused: foreign domain", cancellationToken);
             return Forbidden(parsed.Domain);
         }
 
@@ -116,25 +117,25 @@ internal static class PublicationEndpoints
 
         if (body is null)
         {
-            await AuditAsync(store, caller.Actor, operatorName, "publish", parsed.Value, "refused: invalid body", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "publish", parsed.Value, "refused: invalid body", cancellationToken);
             return DirectoryServer.BadRequest("Le corps de la requête doit être un objet JSON décrivant la boîte aux lettres (kind, rpps, finess…).");
         }
 
         if (parsed.IsPatientDomain)
         {
-            await AuditAsync(store, caller.Actor, operatorName, "publish", parsed.Value, "refused: patient address", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "publish", parsed.Value, "refused: patient address", cancellationToken);
             return DirectoryServer.BadRequest("Les boîtes aux lettres des patients ne sont pas publiées dans l'annuaire des professionnels.");
         }
 
         var (entry, problem) = ToEntry(parsed, body, operatorName);
         if (entry is null)
         {
-            await AuditAsync(store, caller.Actor, operatorName, "publish", parsed.Value, "refused: invalid data", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "publish", parsed.Value, "refused: invalid data", cancellationToken);
             return DirectoryServer.BadRequest(problem!);
         }
 
         var outcome = await store.PublishAsync(entry, cancellationToken);
-        await AuditAsync(store, caller.Actor, operatorName, "publish", parsed.Value, outcome == PublishOutcome.Created ? "created" : "updated", cancellationToken);
+        await AuditAsync(context, store, caller.Actor, operatorName, "publish", parsed.Value, outcome == PublishOutcome.Created ? "created" : "updated", cancellationToken);
         var stored = await store.FindAsync(parsed.Value, cancellationToken);
         var view = MailboxView.From(stored ?? entry);
         return outcome == PublishOutcome.Created
@@ -153,18 +154,18 @@ internal static class PublicationEndpoints
         var operatorName = caller.Operator?.Name;
         if (!MssAddress.TryParse(address, out var parsed, out var addressError))
         {
-            await AuditAsync(store, caller.Actor, operatorName, "delete", null, "refused: invalid address", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "delete", null, "refused: invalid address", cancellationToken);
             return DirectoryServer.BadRequest(addressError.Reason);
         }
 
         if (!MayManage(caller, parsed.Domain, context.Connection.ClientCertificate))
         {
-            await AuditAsync(store, caller.Actor, operatorName, "delete", parsed.Value, "refused: foreign domain", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, operatorName, "delete", parsed.Value, "refused: foreign domain", cancellationToken);
             return Forbidden(parsed.Domain);
         }
 
         var deleted = await store.DeleteAsync(parsed.Value, cancellationToken);
-        await AuditAsync(store, caller.Actor, operatorName, "delete", parsed.Value, deleted ? "deleted" : "not-found", cancellationToken);
+        await AuditAsync(context, store, caller.Actor, operatorName, "delete", parsed.Value, deleted ? "deleted" : "not-found", cancellationToken);
         return deleted
             ? Results.NoContent()
             : DirectoryServer.NotFound("Aucune boîte aux lettres ne porte cette adresse dans l'annuaire.");
@@ -181,13 +182,13 @@ internal static class PublicationEndpoints
         var domains = caller.Operator?.Domains.Where(d => MayManage(caller, d, context.Connection.ClientCertificate)).ToList() ?? [];
         if (domains.Count == 0)
         {
-            await AuditAsync(store, caller.Actor, caller.Operator?.Name, "list", null, "refused: no registered domain", cancellationToken);
+            await AuditAsync(context, store, caller.Actor, caller.Operator?.Name, "list", null, "refused: no registered domain", cancellationToken);
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Accès refusé",
                 detail: "Aucun domaine de ce certificat n'est enregistré pour un opérateur dans l'annuaire.");
         }
 
         var entries = await store.ListByDomainsAsync(domains, cancellationToken);
-        await AuditAsync(store, caller.Actor, caller.Operator?.Name, "list", null, "ok", cancellationToken);
+        await AuditAsync(context, store, caller.Actor, caller.Operator?.Name, "list", null, "ok", cancellationToken);
         return Results.Json(new { items = entries.Select(MailboxView.From).ToList() });
     }
 
@@ -321,6 +322,6 @@ internal static class PublicationEndpoints
     /// <summary>The address for the audit trail: only if it is one (never arbitrary request text).</summary>
     private static string? SafeAddress(string address) => MssAddress.TryParse(address, out var parsed, out _) ? parsed.Value : null;
 
-    private static Task AuditAsync(IDirectoryStore store, string actor, string? operatorName, string action, string? address, string result, CancellationToken cancellationToken) =>
-        store.AppendAuditAsync(new DirectoryAuditEvent(DateTimeOffset.UtcNow, actor, operatorName, action, address, result), cancellationToken);
+    private static Task AuditAsync(HttpContext context, IDirectoryStore store, string actor, string? operatorName, string action, string? address, string result, CancellationToken cancellationToken) =>
+        store.AppendAuditAsync(new DirectoryAuditEvent(context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), actor, operatorName, action, address, result), cancellationToken);
 }

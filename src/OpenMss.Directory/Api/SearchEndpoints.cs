@@ -208,12 +208,12 @@ internal static class SearchEndpoints
         return Results.Json(routes);
     }
 
-    private static async Task<IResult> WhitelistAsync(IDirectoryStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> WhitelistAsync(IDirectoryStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var operators = await store.ListOperatorsAsync(cancellationToken);
         var whitelist = Whitelist.Create(
             operators.SelectMany(o => o.Domains.Select(d => new WhitelistEntry(d, Description: o.Name, UpdatedAt: o.RegisteredAt))),
-            DateTimeOffset.UtcNow);
+            time.GetUtcNow());
         return Results.Text(whitelist.ToXml(), "application/xml; charset=utf-8");
     }
 }

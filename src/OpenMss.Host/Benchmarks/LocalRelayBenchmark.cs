@@ -25,8 +25,11 @@ public sealed record LocalRelayBenchmarkOptions
     /// <summary>Load before the measured window; not counted.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The measured window.</summary>
+    /// <summary>The measured window (unless <see cref="Messages"/> is set).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>When set, the window ends after this many accepted messages instead of after <see cref="Duration"/>.</summary>
+    public long? Messages { get; init; }
 
     /// <summary>Where the operator logs (warnings and above are enough for a benchmark); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
@@ -48,7 +51,7 @@ public static class LocalRelayBenchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         // Check the load's values before creating anything.
-        RelayLoadOptions.ValidateLoad(options.Connections, options.MessageSize, options.Warmup, options.Duration);
+        RelayLoadOptions.ValidateLoad(options.Connections, options.MessageSize, options.Warmup, options.Duration, options.Messages);
 
         var work = System.IO.Directory.CreateTempSubdirectory("openmss-bench-");
         string? database = null;
@@ -141,6 +144,7 @@ public static class LocalRelayBenchmark
         MessageSize = options.MessageSize,
         Warmup = options.Warmup,
         Duration = options.Duration,
+        Messages = options.Messages,
     };
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)

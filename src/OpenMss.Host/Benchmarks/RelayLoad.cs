@@ -37,8 +37,15 @@ public sealed record RelayLoadOptions
     /// <summary>Load before the measured window (connections, caches, JIT); not counted.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The measured window.</summary>
+    /// <summary>The measured window (unless <see cref="Messages"/> is set).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// When set, the window ends once this many messages were accepted in it, however long that
+    /// takes, instead of after <see cref="Duration"/>: a run whose outcome does not depend on how
+    /// fast the machine is (the tests use it).
+    /// </summary>
+    public long? Messages { get; init; }
 
     /// <summary>Called just before the window opens (e.g. to read another process's CPU time).</summary>
     public Action? WindowStarting { get; init; }
@@ -47,8 +54,13 @@ public sealed record RelayLoadOptions
     public Action? WindowEnded { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of range.</summary>
-    public static void ValidateLoad(int connections, int messageSize, TimeSpan warmup, TimeSpan duration)
+    public static void ValidateLoad(int connections, int messageSize, TimeSpan warmup, TimeSpan duration, long? messages = null)
     {
+        if (messages is < 1 or > 100_000_000)
+        {
+            throw new ArgumentException($"messages must be between 1 and 100000000 (got {messages}).");
+        }
+
         if (connections is < 1 or > 10_000)
         {
             throw new ArgumentException($"connections must be between 1 and 10000 (got {connections}).");
@@ -81,7 +93,7 @@ public sealed record RelayLoadOptions
             throw new ArgumentException($"port {Port} is out of range (1-65535).");
         }
 
-        ValidateLoad(Connections, MessageSize, Warmup, Duration);
+        ValidateLoad(Connections, MessageSize, Warmup, Duration, Messages);
     }
 }
 
@@ -128,12 +140,30 @@ public static class RelayLoad
         var connections = options.Connections;
         var latencies = Enumerable.Range(0, connections).Select(_ => new List<double>(10_000)).ToArray();
         long sent = 0;
+        long windowStart = long.MaxValue;
         var measuring = false;
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Every session connects (TLS handshake, EHLO) before any clock starts: a refused
+        // certificate or an unreachable relay is reported as such, never as a window that
+        // happened to end before the handshake did.
+        var clients = new RelayLoadClient?[connections];
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async i =>
+                clients[i] = await RelayLoadClient.ConnectAsync(
+                    options.Host, options.Port, options.ClientCertificate, validator, options.RecipientDomain, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DisposeAllAsync(clients).ConfigureAwait(false);
+            throw;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sessions = Enumerable.Range(0, connections).Select(i => Task.Run(async () =>
         {
-            await using var client = await RelayLoadClient.ConnectAsync(
-                options.Host, options.Port, options.ClientCertificate, validator, options.RecipientDomain, stop.Token).ConfigureAwait(false);
+            var client = clients[i]!;
             var rcpt = options.Recipient?.Invoke(i) ?? $"dr{i}@{options.RecipientDomain}";
             var watch = new Stopwatch();
             while (!stop.IsCancellationRequested)
@@ -141,28 +171,33 @@ public static class RelayLoad
                 watch.Restart();
                 // Not cancelled mid-transaction: a message half sent would be neither counted nor refused.
                 await client.SendMessageAsync(options.Sender, rcpt, message, CancellationToken.None).ConfigureAwait(false);
-                Interlocked.Increment(ref sent);
+                var total = Interlocked.Increment(ref sent);
                 if (Volatile.Read(ref measuring))
                 {
                     latencies[i].Add(watch.Elapsed.TotalMilliseconds);
+                    if (options.Messages is { } wanted && total - Interlocked.Read(ref windowStart) >= wanted)
+                    {
+                        enough.TrySetResult();
+                    }
                 }
             }
-        }, stop.Token)).ToArray();
+        }, CancellationToken.None)).ToArray();
 
         try
         {
-            // A session that fails (refused certificate, closed connection) ends the run at once.
-            var warm = Task.Delay(options.Warmup, cancellationToken);
-            await FirstOfAsync(warm, sessions).ConfigureAwait(false);
+            // A session that fails (closed connection, refused message) ends the run at once.
+            await FirstOfAsync(Task.Delay(options.Warmup, cancellationToken), sessions).ConfigureAwait(false);
 
             var process = Process.GetCurrentProcess();
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             options.WindowStarting?.Invoke();
             var start = Interlocked.Read(ref sent);
+            Interlocked.Exchange(ref windowStart, start);
             var clock = Stopwatch.StartNew();
             Volatile.Write(ref measuring, true);
-            await FirstOfAsync(Task.Delay(options.Duration, cancellationToken), sessions).ConfigureAwait(false);
+            var window = options.Messages is null ? Task.Delay(options.Duration, cancellationToken) : enough.Task.WaitAsync(cancellationToken);
+            await FirstOfAsync(window, sessions).ConfigureAwait(false);
             var inWindow = Interlocked.Read(ref sent) - start;
             var elapsed = clock.Elapsed;
             Volatile.Write(ref measuring, false);
@@ -182,6 +217,18 @@ public static class RelayLoad
             await stop.CancelAsync().ConfigureAwait(false);
             // Already observed above on success; on failure the first error is the one to report.
             await Task.WhenAll(sessions).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            await DisposeAllAsync(clients).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DisposeAllAsync(RelayLoadClient?[] clients)
+    {
+        foreach (var client in clients)
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -94,7 +94,7 @@ public sealed partial class AccountStore : IAccountStore
         var context = new IdentityDbContext(dbOptions);
         await using (context.ConfigureAwait(false))
         {
-            await IdentitySchema.EnsureAsync(context, database, cancellationToken).ConfigureAwait(false);
+            await IdentitySchema.EnsureAsync(context, database, options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
 
         // The cipher lives as long as the process uses the store; its key never leaves memory.

@@ -25,7 +25,7 @@ namespace OpenMss.Identity.Endpoints;
 /// who is signed in. Discovery (<c>/.well-known/openid-configuration</c>) and the JWKS
 /// (<c>/.well-known/jwks</c>) are served by OpenIddict itself.
 /// </summary>
-internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts, IAntiforgery antiforgery, SessionSettings session)
+internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts, IAntiforgery antiforgery, SessionSettings session, TimeProvider time)
 {
     private const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     private const string ServerScheme = OpenIddictServerAspNetCoreDefaults.AuthenticationScheme;
@@ -57,7 +57,7 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         var cookie = await http.AuthenticateAsync(CookieScheme).ConfigureAwait(false);
         var signedIn = cookie.Succeeded && cookie.Principal is not null;
         if (signedIn && request.MaxAge is { } maxAge && cookie.Properties?.IssuedUtc is { } issued
-            && DateTimeOffset.UtcNow - issued > TimeSpan.FromSeconds(maxAge))
+            && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge))
         {
             signedIn = false;
         }
@@ -143,7 +143,7 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         var identity = new ClaimsIdentity(CookieScheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, account.Subject));
         identity.AddClaim(new Claim(Claims.Name, account.DisplayName));
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
         {
             IsPersistent = false,

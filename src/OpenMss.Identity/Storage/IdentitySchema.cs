@@ -23,7 +23,7 @@ internal static class IdentitySchema
 
     private const string MarkerTable = "identity_schema";
 
-    public static async Task EnsureAsync(IdentityDbContext context, IdentityDatabase database, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(IdentityDbContext context, IdentityDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {
         if (database.Kind == IdentityDatabaseKind.Sqlite)
         {
@@ -70,7 +70,7 @@ internal static class IdentitySchema
 
             if (version < CurrentVersion)
             {
-                await UpgradeAsync(context, database.Kind, cancellationToken).ConfigureAwait(false);
+                await UpgradeAsync(context, database.Kind, time, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -80,13 +80,13 @@ internal static class IdentitySchema
         context.SchemaVersions.Add(new SchemaVersionEntity
         {
             Version = CurrentVersion,
-            AppliedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            AppliedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Version 1 to 2, in one transaction that other nodes starting at the same time wait for.</summary>
-    private static async Task UpgradeAsync(IdentityDbContext context, IdentityDatabaseKind kind, CancellationToken cancellationToken)
+    private static async Task UpgradeAsync(IdentityDbContext context, IdentityDatabaseKind kind, TimeProvider time, CancellationToken cancellationToken)
     {
         var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
@@ -119,7 +119,7 @@ internal static class IdentitySchema
                 await context.Database.ExecuteSqlRawAsync(statement, cancellationToken).ConfigureAwait(false);
             }
 
-            context.SchemaVersions.Add(new SchemaVersionEntity { Version = 2, AppliedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            context.SchemaVersions.Add(new SchemaVersionEntity { Version = 2, AppliedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() });
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -44,7 +44,7 @@ public sealed partial class AccessTokenValidator : IDisposable
     private readonly string[] _validIssuers;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly SemaphoreSlim _fetchLock = new(1, 1);
-    private readonly TimeProvider _time = TimeProvider.System;
+    private readonly TimeProvider _time;
 
     private OpenIdConnectConfiguration? _configuration;
     private DateTimeOffset _fetchedAt;
@@ -71,6 +71,8 @@ public sealed partial class AccessTokenValidator : IDisposable
         ArgumentNullException.ThrowIfNull(options.Issuer);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Audience);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.SubjectClaim);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        _time = options.TimeProvider;
         var issuer = options.Issuer;
         if (!issuer.IsAbsoluteUri || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp))
         {
@@ -230,9 +232,33 @@ public sealed partial class AccessTokenValidator : IDisposable
         RequireExpirationTime = true,
         RequireSignedTokens = true,
         ClockSkew = _options.ClockSkew,
+        // The library reads the system clock itself; this checks exp and nbf on ours instead.
+        LifetimeValidator = ValidateLifetime,
         ValidAlgorithms = AllowedAlgorithms,
         TryAllIssuerSigningKeys = true,
     };
+
+    /// <summary><c>nbf</c> and <c>exp</c> (RFC 7519 §4.1.4–5) against this validator's clock, with <see cref="AccessTokenValidatorOptions.ClockSkew"/>.</summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+        }
+
+        if (notBefore is { } start && start > now + _options.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = start };
+        }
+
+        if (expires.Value < now - _options.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
+        }
+
+        return true;
+    }
 
     private async Task<OpenIdConnectConfiguration?> GetConfigurationAsync(bool forceRefresh, CancellationToken cancellationToken)
     {

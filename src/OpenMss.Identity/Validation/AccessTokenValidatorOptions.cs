@@ -32,6 +32,9 @@ public sealed class AccessTokenValidatorOptions
     /// <summary>Allows an http:// issuer that is not on loopback. Never in production.</summary>
     public bool AllowInsecureHttp { get; init; }
 
+    /// <summary>The clock against which <c>exp</c>, <c>nbf</c> and the caches are checked; the system's by default.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Tolerance on <c>exp</c> and <c>nbf</c> for clocks that differ. Default 1 minute.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -71,7 +71,7 @@ public sealed partial class DeliveryWorker : IDisposable
         time = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         logger = loggerFactory.CreateLogger<DeliveryWorker>();
-        transport = new SmtpDeliveryTransport(routes, trust, options, loggerFactory.CreateLogger<SmtpDeliveryTransport>());
+        transport = new SmtpDeliveryTransport(routes, trust, options, loggerFactory.CreateLogger<SmtpDeliveryTransport>(), time);
         Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>());
         WorkerId = options.WorkerId ?? $"{options.HostName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 

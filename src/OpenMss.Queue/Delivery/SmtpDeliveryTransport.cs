@@ -23,8 +23,9 @@ public sealed partial class SmtpDeliveryTransport
     private readonly TrustValidator trust;
     private readonly DeliveryQueueOptions options;
     private readonly ILogger logger;
+    private readonly TimeProvider time;
 
-    public SmtpDeliveryTransport(IRouteResolver routes, TrustValidator trust, DeliveryQueueOptions options, ILogger<SmtpDeliveryTransport>? logger = null)
+    public SmtpDeliveryTransport(IRouteResolver routes, TrustValidator trust, DeliveryQueueOptions options, ILogger<SmtpDeliveryTransport>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(trust);
@@ -33,6 +34,7 @@ public sealed partial class SmtpDeliveryTransport
         this.trust = trust;
         this.options = options;
         this.logger = logger ?? NullLogger<SmtpDeliveryTransport>.Instance;
+        time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>
@@ -82,8 +84,9 @@ public sealed partial class SmtpDeliveryTransport
             };
 
             var where = $"{endpoint.Host}:{endpoint.Port}";
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connectTimeout.CancelAfter(options.ConnectTimeout);
+            // On the worker's clock (MailKit's own socket timeout, Timeout above, is a second guard in real time).
+            using var connectTimer = new CancellationTokenSource(options.ConnectTimeout, time);
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectTimer.Token);
             try
             {
                 await client.ConnectAsync(endpoint.Host, endpoint.Port, SecureSocketOptions.StartTls, connectTimeout.Token).ConfigureAwait(false);
@@ -220,7 +223,8 @@ public sealed partial class SmtpDeliveryTransport
 
         return ex switch
         {
-            _ when timedOut => ("4.4.1", "connection timed out"),
+            // Our timer, or MailKit's socket timeout (the same limit in real time).
+            _ when timedOut || ex is TimeoutException => ("4.4.1", "connection timed out"),
             SocketException socket => ("4.4.1", $"connection failed ({socket.SocketErrorCode})"),
             SslHandshakeException or TlsAuthenticationException => ("4.7.5", "TLS handshake failed: " + SmtpReply.OneLine(ex.InnerException?.Message ?? ex.Message)),
             NotSupportedException => ("4.7.0", "the server does not offer STARTTLS, which the trust space requires"),
@@ -239,7 +243,7 @@ public sealed partial class SmtpDeliveryTransport
         try
         {
             // The outcome is already known; QUIT is a courtesy and must not hang the worker.
-            using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+            using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
             await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsConnectionLost(ex) || ex is SmtpCommandException)

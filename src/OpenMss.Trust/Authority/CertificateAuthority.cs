@@ -47,13 +47,17 @@ public sealed class CertificateAuthority : IDisposable
     private readonly Dictionary<string, DateTimeOffset> _revoked;
     private BigInteger _crlNumber;
 
-    private CertificateAuthority(X509Certificate2 certificate, RSA key, Dictionary<string, DateTimeOffset> revoked, BigInteger crlNumber)
+    private CertificateAuthority(X509Certificate2 certificate, RSA key, Dictionary<string, DateTimeOffset> revoked, BigInteger crlNumber, TimeProvider time)
     {
+        Time = time;
         Certificate = certificate;
         _key = key;
         _revoked = revoked;
         _crlNumber = crlNumber;
     }
+
+    /// <summary>The clock that dates certificates, revocations and CRLs.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>The root certificate, with its private key. Hand out <see cref="PublicCertificate"/> instead.</summary>
     public X509Certificate2 Certificate { get; }
@@ -98,8 +102,10 @@ public sealed class CertificateAuthority : IDisposable
     /// </summary>
     /// <param name="commonName">The subject CN, e.g. "OpenMSS Trust Space Root CA".</param>
     /// <param name="validity">How long the root is valid (10 years by default).</param>
-    public static CertificateAuthority Create(string commonName, TimeSpan? validity = null)
+    /// <param name="time">The clock (the system's by default).</param>
+    public static CertificateAuthority Create(string commonName, TimeSpan? validity = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         ArgumentException.ThrowIfNullOrWhiteSpace(commonName);
         var lifetime = validity ?? DefaultAuthorityValidity;
         if (lifetime <= TimeSpan.Zero)
@@ -120,14 +126,14 @@ public sealed class CertificateAuthority : IDisposable
             request.CertificateExtensions.Add(ski);
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ski));
 
-            var now = DateTimeOffset.UtcNow;
+            var now = time.GetUtcNow();
             var certificate = request.Create(
                 request.SubjectName,
                 X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1),
                 now - BackdateBy,
                 now + lifetime,
                 NewSerialNumber());
-            return new CertificateAuthority(certificate.CopyWithPrivateKey(key), key, new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal), BigInteger.Zero);
+            return new CertificateAuthority(certificate.CopyWithPrivateKey(key), key, new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal), BigInteger.Zero, time);
         }
         catch
         {
@@ -139,7 +145,7 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>Loads an authority saved by <see cref="Save"/>.</summary>
     /// <exception cref="FileNotFoundException">The folder has no <c>ca.pem</c> or <c>ca.key</c>.</exception>
     /// <exception cref="CryptographicException">The files are not a matching certificate and key, or the CRL does not verify.</exception>
-    public static CertificateAuthority Load(string directory)
+    public static CertificateAuthority Load(string directory, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var certificatePem = File.ReadAllText(Path.Combine(directory, CertificateFileName));
@@ -165,7 +171,7 @@ public sealed class CertificateAuthority : IDisposable
                 crlNumber = crl.CrlNumber ?? BigInteger.Zero;
             }
 
-            return new CertificateAuthority(certificate, key, revoked, crlNumber);
+            return new CertificateAuthority(certificate, key, revoked, crlNumber, time ?? TimeProvider.System);
         }
         catch
         {
@@ -281,7 +287,7 @@ public sealed class CertificateAuthority : IDisposable
         var serial = SerialNumbers.Normalize(serialNumber);
         lock (_gate)
         {
-            _revoked.TryAdd(serial, DateTimeOffset.UtcNow);
+            _revoked.TryAdd(serial, Time.GetUtcNow());
         }
     }
 
@@ -305,7 +311,7 @@ public sealed class CertificateAuthority : IDisposable
             number = _crlNumber;
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = Time.GetUtcNow();
         return builder.Build(
             Certificate,
             number,
@@ -332,7 +338,7 @@ public sealed class CertificateAuthority : IDisposable
             throw new ArgumentOutOfRangeException(nameof(validity), "The validity must be positive.");
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = Time.GetUtcNow();
         var notAfter = now + lifetime;
         var authorityEnd = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         if (notAfter > authorityEnd)

@@ -210,11 +210,13 @@ public sealed class Whitelist : IWhitelist
         return Parse(stream);
     }
 
-    /// <summary>Writes the official XML document (UTF-8) listing <paramref name="domains"/>.</summary>
-    public static void Write(Stream output, IEnumerable<string> domains) => Create(domains, DateTimeOffset.UtcNow).WriteTo(output);
+    /// <summary>Writes the official XML document (UTF-8) listing <paramref name="domains"/>, dated <paramref name="updatedAt"/> (now by default).</summary>
+    public static void Write(Stream output, IEnumerable<string> domains, DateTimeOffset? updatedAt = null) =>
+        Create(domains, updatedAt ?? TimeProvider.System.GetUtcNow()).WriteTo(output);
 
-    /// <summary>The official XML document listing <paramref name="domains"/>.</summary>
-    public static string ToXml(IEnumerable<string> domains) => Create(domains, DateTimeOffset.UtcNow).ToXml();
+    /// <summary>The official XML document listing <paramref name="domains"/>, dated <paramref name="updatedAt"/> (now by default).</summary>
+    public static string ToXml(IEnumerable<string> domains, DateTimeOffset? updatedAt = null) =>
+        Create(domains, updatedAt ?? TimeProvider.System.GetUtcNow()).ToXml();
 
     /// <summary>Writes this whitelist as the official XML document (UTF-8, no BOM).</summary>
     public void WriteTo(Stream output)

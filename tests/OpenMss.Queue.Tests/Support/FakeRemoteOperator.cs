@@ -48,6 +48,9 @@ public sealed class FakeRemoteOperator : IAsyncDisposable
     /// <summary>How long the fake waits after the end of the message before answering DATA (a slow relay).</summary>
     public TimeSpan DataReplyDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>When set, the fake answers DATA only once this task completes (a relay that holds a message as long as a test needs).</summary>
+    public Task? DataReplyGate { get; set; }
+
     /// <summary>Set once the end of a message has been read (before the DATA reply).</summary>
     public TaskCompletionSource DataReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -249,6 +252,11 @@ public sealed class FakeRemoteOperator : IAsyncDisposable
                         if (DataReplyDelay > TimeSpan.Zero)
                         {
                             await Task.Delay(DataReplyDelay, token);
+                        }
+
+                        if (DataReplyGate is { } gate)
+                        {
+                            await gate.WaitAsync(token);
                         }
 
                         await WriteAsync(stream, DataReply, token);

@@ -467,12 +467,6 @@ public class SessionTests
         client.Send("MAIL FROM:<a@pharmacien.mssante.fr>").Expect("250");
     }
 
-    private static async Task WaitForActiveSessionsAsync(ServerHarness harness, int atMost)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (harness.Server.ActiveSessions > atMost && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitForActiveSessionsAsync(ServerHarness harness, int atMost) =>
+        Eventually.WaitUntilAsync(() => harness.Server.ActiveSessions <= atMost, $"at most {atMost} active session(s)");
 }

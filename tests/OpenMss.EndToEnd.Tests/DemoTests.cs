@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenMss.Host.Demo;
 using OpenMss.Storage;
+using OpenMss.Testing;
 
 namespace OpenMss.EndToEnd.Tests;
 
@@ -107,17 +108,15 @@ public sealed class DemoTests
         {
             using var demo = System.Diagnostics.Process.Start(Cli.StartInfo("demo", "--data", dir.FullName))!;
             var json = Path.Combine(dir.FullName, "demo.json");
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!File.Exists(json))
+            await Eventually.WaitUntilAsync(async () =>
             {
                 if (demo.HasExited)
                 {
                     Assert.Fail("the demo ended early: " + await demo.StandardError.ReadToEndAsync());
                 }
 
-                Assert.True(DateTime.UtcNow < deadline, "demo.json did not appear");
-                await Task.Delay(200);
-            }
+                return File.Exists(json);
+            }, "demo.json");
 
             // SIGTERM rather than SIGINT: a process started in the background inherits SIGINT
             // ignored (POSIX), and .NET respects that. Both signals take the same path.
@@ -126,7 +125,7 @@ public sealed class DemoTests
                 await kill.WaitForExitAsync();
             }
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var timeout = new CancellationTokenSource(Eventually.DefaultDeadline);
             await demo.WaitForExitAsync(timeout.Token);
             Assert.Equal(0, demo.ExitCode);
         }

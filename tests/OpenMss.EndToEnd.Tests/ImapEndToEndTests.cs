@@ -7,6 +7,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenMss.Host.Demo;
 using OpenMss.Storage;
+using OpenMss.Testing;
 using MessageFlags = MailKit.MessageFlags;
 
 namespace OpenMss.EndToEnd.Tests;
@@ -75,9 +76,20 @@ public sealed class ImapEndToEndTests : DemoTestBase
         var removed = await Cli.RunAsync("mailbox", "members", "remove", "--config", config, Org, "--member", technician.GetProperty("idNatPs").GetString()!);
         Assert.True(removed.ExitCode == 0, removed.Err);
 
-        // The CLI is another process: the session learns of it at its next check (every 5 s).
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        await Assert.ThrowsAnyAsync<Exception>(() => client.Inbox.CheckAsync());
+        // The CLI is another process: the session learns of it at its next check (every 5 s), and
+        // then ends the session at the client's next command.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await client.Inbox.CheckAsync();
+                return false;
+            }
+            catch (Exception e) when (e is ImapProtocolException or ImapCommandException or IOException or ServiceNotConnectedException)
+            {
+                return true;
+            }
+        }, "the removed member's session to be closed");
         Assert.False(client.IsConnected);
         await Assert.ThrowsAsync<AuthenticationException>(() => LoginAsync(technician, Org));
     }

@@ -483,16 +483,12 @@ public sealed class DeliveryWorkerTests
 
         // The fake clock never moves: only the wake-up can start this delivery.
         await harness.Worker.Submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Doctor)], QueueHarness.Message());
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((remote.Received.Count == 0 || await harness.Store.CountQueueAsync() > 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.WaitUntilAsync(async () => remote.Received.Count > 0 && await harness.Store.CountQueueAsync() == 0, "the woken worker's delivery");
 
         Assert.Single(remote.Received);
         Assert.Equal(0, await harness.Store.CountQueueAsync());
         await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(20));
+        await running.WaitAsync(Eventually.DefaultDeadline);
         Assert.True(running.IsCompletedSuccessfully);
     }
 

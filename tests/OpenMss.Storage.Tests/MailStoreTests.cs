@@ -444,7 +444,7 @@ public sealed class PostgresMailStoreTests : MailStoreTests
 
         await nodeA.AppendAsync(inbox, TestMessages.Create(), MessageFlags.None, DateTimeOffset.UtcNow);
 
-        await woken.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await woken.Task.WaitAsync(Eventually.DefaultDeadline);
         Assert.Equal(0, Volatile.Read(ref wrongFolder));
     }
 

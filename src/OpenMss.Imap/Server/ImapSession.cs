@@ -357,8 +357,8 @@ internal sealed partial class ImapSession
 
         await reader.CompleteAsync().ConfigureAwait(false);
         var ssl = new SslStream(network, leaveInnerStreamOpen: true);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.UnauthenticatedTimeout);
+        using var timer = new CancellationTokenSource(options.UnauthenticatedTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         try
         {
             await ssl.AuthenticateAsServerAsync(TlsSettings.ServerOptions(options.ServerCertificate, askClientCertificate: false), timeout.Token).ConfigureAwait(false);
@@ -505,8 +505,8 @@ internal sealed partial class ImapSession
 
     private async ValueTask<ReadResult> ReadAsync(CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(ReadTimeout);
+        using var timer = new CancellationTokenSource(ReadTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         try
         {
             return await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
@@ -535,7 +535,7 @@ internal sealed partial class ImapSession
         {
             output.Clear();
             output.Raw(line);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
             await FlushAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or NotSupportedException or InvalidOperationException)

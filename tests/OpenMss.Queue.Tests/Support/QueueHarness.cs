@@ -165,8 +165,9 @@ public sealed class QueueHarness : IAsyncDisposable
         HostName = "relay.pharmacien.mssante.fr",
         LocalDomains = [LocalDomain],
         ClientCertificate = TestPki.Pharmacien.Certificate,
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        CommandTimeout = TimeSpan.FromSeconds(10),
+        // Generous: a busy machine must not turn a slow answer into a failed attempt.
+        ConnectTimeout = TimeSpan.FromSeconds(60),
+        CommandTimeout = TimeSpan.FromSeconds(60),
 
         // No jitter: the tests check the schedule to the second.
         JitterSource = () => 0.5,

@@ -421,7 +421,7 @@ public class SessionTests
         busy.Send("RCPT TO:<b@medecin.mssante.fr>").Expect("250");
         busy.Send("DATA").Expect("354");
         busy.SendMessage(Message);
-        await policy.DataReached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await policy.DataReached.Task.WaitAsync(Eventually.DefaultDeadline);
 
         var stopping = harness.Server.StopAsync();
         idle.Expect("421 4.3.2");
@@ -431,7 +431,7 @@ public class SessionTests
         policy.Gate.SetResult();
         busy.Expect("250 2.0.0");
         busy.Expect("421 4.3.2");
-        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+        await stopping.WaitAsync(Eventually.DefaultDeadline);
         Assert.Single(policy.Messages);
         Assert.Throws<System.Net.Sockets.SocketException>(() => harness.Connect());
     }

@@ -72,11 +72,7 @@ public sealed class WhitelistSourceTests : IDisposable
 
         await File.WriteAllTextAsync(path, TrustWhitelist.ToXml(["medecin.mssante.fr"]));
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (source.Contains("pharmacien.mssante.fr") && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.WaitUntilAsync(() => !source.Contains("pharmacien.mssante.fr"), "the periodic refresh");
 
         Assert.False(source.Contains("pharmacien.mssante.fr"));
         Assert.True(source.Contains("medecin.mssante.fr"));

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OpenMss.Core;
+using OpenMss.Sasl.Throttling;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Smtp.Inbound.Submission;
 using OpenMss.Smtp.Tests.Support;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OpenMss.Core;
 using OpenMss.Core.Access;
 using OpenMss.Imap.Server;
+using OpenMss.Sasl.Throttling;
 using OpenMss.Smtp.Inbound.Submission;
 using OpenMss.Storage;
 

@@ -36,7 +36,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private OpenMss.Imap.Server.ImapServer? _imapTls;
     private ProfessionalAuthenticator? _credentials;
     // Shared by IMAP and submission, so that failures on one count on the other; on the node's clock.
-    private OpenMss.Smtp.Inbound.Submission.AuthThrottle _throttle = null!;
+    private OpenMss.Sasl.Throttling.AuthThrottle _throttle = null!;
     private ILogger _logger = null!;
 
     private OperatorNode(OperatorConfig config) => Config = config;
@@ -124,9 +124,10 @@ public sealed class OperatorNode : IAsyncDisposable
     private async Task StartCoreAsync(ILoggerFactory loggerFactory, IRouteResolver? routes, TimeProvider time, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger($"OpenMss.Operator.{Config.Domains[0]}");
-        _throttle = new OpenMss.Smtp.Inbound.Submission.AuthThrottle(new OpenMss.Smtp.Inbound.Submission.AuthThrottleOptions(), time);
         var domains = Config.Domains.Select(d => d.ToLowerInvariant()).ToArray();
 
+        // One throttle for submission and IMAP: failures on either count against the same account and address.
+        _throttle = new OpenMss.Sasl.Throttling.AuthThrottle(new OpenMss.Sasl.Throttling.AuthThrottleOptions(), time);
         Store = await MailStoreFactory.OpenAsync(
             new StorageOptions
             {
@@ -299,6 +300,10 @@ public sealed class OperatorNode : IAsyncDisposable
         return secret.Length > 0 ? secret : throw new InvalidOperationException($"The introspection secret file {identity.IntrospectionClientSecretFile} is empty.");
     }
 
+    /// <summary>The identity provider's discovery document, named in the OAUTHBEARER error challenges of submission and IMAP (RFC 7628 §3.2.2).</summary>
+    private Uri? OpenIdConfiguration =>
+        string.IsNullOrWhiteSpace(Config.Identity?.Issuer) ? null : new Uri(new Uri(Config.Identity.Issuer), ".well-known/openid-configuration");
+
     private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var access = new ImapAccess(Store, _credentials!, _throttle, time, loggerFactory.CreateLogger<ImapAccess>());
@@ -311,6 +316,8 @@ public sealed class OperatorNode : IAsyncDisposable
                 ServerCertificate = Certificate,
                 HostName = Config.HostName,
                 AllowPasswordAuthentication = Config.Imap!.AllowPasswords,
+                OpenIdConfiguration = OpenIdConfiguration,
+                TokenScope = OpenMss.Identity.IdentityProtocol.MailScope,
             },
             Store,
             access,
@@ -342,7 +349,8 @@ public sealed class OperatorNode : IAsyncDisposable
                 ApplicationCertificates = validator,
                 LocalDomains = domains,
                 Throttle = _throttle,
-                OpenIdConfiguration = string.IsNullOrWhiteSpace(Config.Identity?.Issuer) ? null : new Uri(new Uri(Config.Identity.Issuer), ".well-known/openid-configuration"),
+                OpenIdConfiguration = OpenIdConfiguration,
+                TokenScope = OpenMss.Identity.IdentityProtocol.MailScope,
             },
             loggerFactory,
             time);

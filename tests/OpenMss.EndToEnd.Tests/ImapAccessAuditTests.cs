@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenMss.Host;
 using OpenMss.Identity.Accounts;
 using OpenMss.Imap.Server;
-using OpenMss.Smtp.Inbound.Submission;
+using OpenMss.Sasl.Throttling;
 using OpenMss.Storage;
 using OpenMss.Testing;
 

@@ -27,6 +27,12 @@ public sealed class ImapServerOptions
     /// <summary>Whether LOGIN and AUTHENTICATE PLAIN are offered (the demo: yes; production: tokens only).</summary>
     public bool AllowPasswordAuthentication { get; set; }
 
+    /// <summary>The identity provider's discovery document, named in OAUTHBEARER error challenges (RFC 7628 §3.2.2).</summary>
+    public Uri? OpenIdConfiguration { get; set; }
+
+    /// <summary>The scope a token needs to read mail, named in OAUTHBEARER error challenges (RFC 7628 §3.2.2); null names none.</summary>
+    public string? TokenScope { get; set; }
+
     /// <summary>RFC 3501 §5.4: the autologout timer is at least 30 minutes of inactivity.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

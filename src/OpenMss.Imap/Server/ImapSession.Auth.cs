@@ -1,5 +1,6 @@
 using System.Text;
 using OpenMss.Imap.Protocol;
+using OpenMss.Sasl;
 
 namespace OpenMss.Imap.Server;
 
@@ -66,41 +67,45 @@ internal sealed partial class ImapSession
             }
         }
 
-        if (encoded == "*")
+        if (SaslText.IsCancellation(encoded))
         {
             throw new CommandSyntaxException("Authentication cancelled");
         }
 
-        if (!Sasl.TryDecodeBase64(encoded, out var message))
+        // One parser for IMAP and SMTP submission (OpenMss.Sasl): both refuse the same responses.
+        ImapAuthenticationResult result;
+        string attemptedUser;
+        bool isToken;
+        switch (mechanism)
         {
-            throw new CommandSyntaxException("Invalid base64 data");
+            case "PLAIN" when PlainMessage.TryParseBase64(encoded, out var plain, out _):
+                attemptedUser = plain.AuthenticationIdentity;
+                isToken = false;
+                result = await authenticator.AuthenticatePasswordAsync(plain.AuthenticationIdentity, plain.Password, plain.RequestedAuthorizationIdentity, Client, ct).ConfigureAwait(false);
+                break;
+            case "OAUTHBEARER" when OAuthBearerMessage.TryParseBase64(encoded, out var bearer, out _):
+                attemptedUser = "token";
+                isToken = true;
+                result = await authenticator.AuthenticateTokenAsync(bearer.Token, null, bearer.AuthorizationIdentity, Client, ct).ConfigureAwait(false);
+                break;
+            case "XOAUTH2" when XOAuth2Message.TryParseBase64(encoded, out var xoauth2, out _):
+                attemptedUser = xoauth2.User;
+                isToken = true;
+                result = await authenticator.AuthenticateTokenAsync(xoauth2.Token, xoauth2.User, null, Client, ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new CommandSyntaxException("Malformed " + mechanism + " message");
         }
 
-        SaslCredentials? credentials;
-        var parsed = mechanism switch
-        {
-            "PLAIN" => Sasl.TryParsePlain(message, out credentials),
-            "OAUTHBEARER" => Sasl.TryParseOAuthBearer(message, out credentials),
-            _ => Sasl.TryParseXOAuth2(message, out credentials),
-        };
-        if (!parsed)
-        {
-            throw new CommandSyntaxException("Malformed " + mechanism + " message");
-        }
-
-        var result = credentials!.IsToken
-            ? await authenticator.AuthenticateTokenAsync(credentials.Secret!, credentials.AuthenticationId, credentials.AuthorizationId, Client, ct).ConfigureAwait(false)
-            : await authenticator.AuthenticatePasswordAsync(credentials.AuthenticationId!, credentials.Secret!, credentials.AuthorizationId, Client, ct).ConfigureAwait(false);
-        if (!result.Succeeded && credentials.IsToken)
+        if (!result.Succeeded && isToken)
         {
             // RFC 7628 §3.2.2: the failure is a challenge with an error document, answered by the client with %x01.
-            var error = Convert.ToBase64String("{\"status\":\"invalid_token\"}"u8);
-            output.Line("+ " + error);
+            output.Line("+ " + OAuthBearerError.ForInvalidToken(options.OpenIdConfiguration, options.TokenScope).ToBase64());
             await FlushAsync(ct).ConfigureAwait(false);
             _ = await ReadLineAsync(ct).ConfigureAwait(false);
         }
 
-        await CompleteAuthenticationAsync(c, result, credentials.AuthenticationId ?? "token", ct).ConfigureAwait(false);
+        await CompleteAuthenticationAsync(c, result, attemptedUser, ct).ConfigureAwait(false);
     }
 
     private async Task CompleteAuthenticationAsync(ImapCommand c, ImapAuthenticationResult result, string attemptedUser, CancellationToken ct)

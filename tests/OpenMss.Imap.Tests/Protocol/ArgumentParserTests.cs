@@ -182,31 +182,3 @@ public class ModifiedUtf7Tests
         Assert.False(ModifiedUtf7.TryDecode(encoded, out _));
     }
 }
-
-public class SaslTests
-{
-    [Fact]
-    public void Plain_carries_authzid_user_and_password()
-    {
-        Assert.True(Sasl.TryParsePlain(Encoding.UTF8.GetBytes("pharmacie@pharmacien.mssante.fr\0dr.martin\0secret"), out var credentials));
-        Assert.Equal("dr.martin", credentials!.AuthenticationId);
-        Assert.Equal("secret", credentials.Secret);
-        Assert.Equal("pharmacie@pharmacien.mssante.fr", credentials.AuthorizationId);
-        Assert.False(Sasl.TryParsePlain(Encoding.UTF8.GetBytes("only-one-part"), out _));
-    }
-
-    [Fact]
-    public void OAuthBearer_and_XOAuth2_carry_the_token()
-    {
-        Assert.True(Sasl.TryParseOAuthBearer(Encoding.UTF8.GetBytes("n,a=org@x.fr,\u0001host=imap\u0001auth=Bearer tok123\u0001\u0001"), out var bearer));
-        Assert.Equal("tok123", bearer!.Secret);
-        Assert.Equal("org@x.fr", bearer.AuthorizationId);
-        Assert.True(bearer.IsToken);
-        Assert.True(Sasl.TryParseXOAuth2(Encoding.UTF8.GetBytes("user=dr.martin\u0001auth=Bearer tok456\u0001\u0001"), out var xoauth));
-        Assert.Equal("tok456", xoauth!.Secret);
-        Assert.Equal("dr.martin", xoauth.AuthenticationId);
-        Assert.False(Sasl.TryParseOAuthBearer(Encoding.UTF8.GetBytes("garbage"), out _));
-        Assert.False(Sasl.TryParseXOAuth2(Encoding.UTF8.GetBytes("auth=Basic x\u0001\u0001"), out _));
-        Assert.False(Sasl.TryDecodeBase64("not base64!", out _));
-    }
-}

@@ -69,9 +69,6 @@ public class FuzzTests
             random.NextBytes(buffer);
             var line = buffer.AsSpan(0, random.Next(buffer.Length)).ToArray();
             Assert.False(ImapCommandParser.TryParse([line], [], out var command, out var error) && command is null);
-            Sasl.TryParsePlain(line, out _);
-            Sasl.TryParseOAuthBearer(line, out _);
-            Sasl.TryParseXOAuth2(line, out _);
             _ = error;
         }
     }

@@ -154,22 +154,23 @@ internal sealed class TestAuthenticator : IImapAuthenticator
             return ValueTask.FromResult(ImapAuthenticationResult.Failure("bad credentials"));
         }
 
-        // The professional is a member of one ORG mailbox and reaches it through the authzid.
-        return ValueTask.FromResult(authorizationId switch
-        {
-            null => ImapAuthenticationResult.Success(new ImapPrincipal("810000000001", ImapHarness.Address)),
-            OrgAddress => ImapAuthenticationResult.Success(new ImapPrincipal("810000000001", OrgAddress)),
-            _ => ImapAuthenticationResult.Failure("not a member"),
-        });
+        return ValueTask.FromResult(Authorize(authorizationId));
     }
 
     public ValueTask<ImapAuthenticationResult> AuthenticateTokenAsync(string token, string? user, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref Attempts);
-        return ValueTask.FromResult(token == ImapHarness.Token
-            ? ImapAuthenticationResult.Success(new ImapPrincipal("810000000001", ImapHarness.Address))
-            : ImapAuthenticationResult.Failure("bad token"));
+        return ValueTask.FromResult(token == ImapHarness.Token ? Authorize(authorizationId) : ImapAuthenticationResult.Failure("bad token"));
     }
+
+    // The professional is a member of one ORG mailbox and reaches it through the authzid; naming
+    // themselves (as MailKit's OAUTHBEARER does with the user name) is their own mailbox.
+    private static ImapAuthenticationResult Authorize(string? authorizationId) => authorizationId switch
+    {
+        null or ImapHarness.User or ImapHarness.Address => ImapAuthenticationResult.Success(new ImapPrincipal("810000000001", ImapHarness.Address)),
+        OrgAddress => ImapAuthenticationResult.Success(new ImapPrincipal("810000000001", OrgAddress)),
+        _ => ImapAuthenticationResult.Failure("not a member"),
+    };
 
     public ValueTask<bool> IsStillAuthorizedAsync(ImapPrincipal principal, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(!Revoked.Contains(principal.Actor));

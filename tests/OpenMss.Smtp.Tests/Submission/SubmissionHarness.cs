@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OpenMss.Core;
+using OpenMss.Sasl.Throttling;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Smtp.Inbound.Submission;
 using OpenMss.Smtp.Tests.Support;
@@ -21,8 +22,14 @@ public sealed class TestAuthenticator : ISubmissionAuthenticator
 
     public bool Unavailable { get; set; }
 
+    /// <summary>How many credentials reached the check (none for a malformed response).</summary>
+    public int Attempts => _attempts;
+
+    private int _attempts;
+
     public ValueTask<CredentialCheck> CheckPasswordAsync(string userName, string password, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _attempts);
         if (Unavailable)
         {
             return ValueTask.FromResult(CredentialCheck.Unavailable);
@@ -36,8 +43,11 @@ public sealed class TestAuthenticator : ISubmissionAuthenticator
         });
     }
 
-    public ValueTask<CredentialCheck> CheckTokenAsync(string token, string? userName, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(token == AnneToken ? CredentialCheck.Valid("810000000001", "Anne Dupont", SubmissionHarness.Anne) : CredentialCheck.Invalid);
+    public ValueTask<CredentialCheck> CheckTokenAsync(string token, string? userName, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _attempts);
+        return ValueTask.FromResult(token == AnneToken ? CredentialCheck.Valid("810000000001", "Anne Dupont", SubmissionHarness.Anne) : CredentialCheck.Invalid);
+    }
 }
 
 /// <summary>

@@ -5,7 +5,7 @@ using System.Text;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
-using OpenMss.Identity.Validation;
+using OpenMss.Sasl;
 using OpenMss.Smtp.Inbound.Submission;
 using OpenMss.Smtp.Tests.Support;
 using OpenMss.Storage;
@@ -185,28 +185,6 @@ public class SubmissionTests
     }
 
     [Fact]
-    public async Task The_lock_lasts_a_minute_then_grows_and_a_client_address_is_locked_too()
-    {
-        var time = new ManualTime(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
-        var throttle = new AuthThrottle(new AuthThrottleOptions { MaxAccountFailures = 2, MaxAddressFailures = 3 }, time);
-
-        throttle.RecordFailure("anne", "192.0.2.1");
-        Assert.Null(throttle.RetryAfter("anne", "192.0.2.1"));
-        throttle.RecordFailure("ANNE", "192.0.2.2");
-        Assert.Equal(TimeSpan.FromMinutes(1), throttle.RetryAfter("anne", "192.0.2.9"));
-        time.Advance(TimeSpan.FromSeconds(61));
-        Assert.Null(throttle.RetryAfter("anne", "192.0.2.9"));
-        throttle.RecordFailure("anne", "192.0.2.3");
-        Assert.Equal(TimeSpan.FromMinutes(2), throttle.RetryAfter("anne", null!));
-
-        throttle.RecordFailure("a", "198.51.100.1");
-        throttle.RecordFailure("b", "198.51.100.1");
-        throttle.RecordFailure("c", "198.51.100.1");
-        Assert.NotNull(throttle.RetryAfter(null, "198.51.100.1"));
-        Assert.Null(throttle.RetryAfter("d", "198.51.100.2"));
-    }
-
-    [Fact]
     public async Task Sending_as_someone_else_is_refused_in_the_envelope_and_in_the_From_header()
     {
         await using var harness = await StartAsync();
@@ -310,8 +288,8 @@ public class SubmissionTests
     public async Task OAUTHBEARER_and_XOAUTH2_tokens_are_accepted_and_a_bad_token_gets_an_error_challenge_then_535()
     {
         await using var harness = await StartAsync();
-        // MailKit 4.18 sends "port=-1" in OAUTHBEARER, which OpenMss.Identity's parser refuses
-        // (reported to the lead): the RFC 7628 exchange is driven by hand here.
+        // The RFC 7628 exchange is driven by hand here, with an authzid, host and port; MailKit's
+        // "port=-1" form is one of the shared SASL cases (OpenMss.Testing.Sasl.SaslCases).
         using (var bearer = harness.ConnectTls())
         {
             bearer.Send("AUTH OAUTHBEARER " + Convert.ToBase64String(OAuthBearerMessage.Format(TestAuthenticator.AnneToken, Anne, "smtp.pharmacien.mssante.fr", 587))).Expect("235 2.7.0");
@@ -443,15 +421,6 @@ public class SubmissionTests
             IsAuthenticated = true;
             return [];
         }
-    }
-
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset _now = now;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
 

@@ -1,9 +1,9 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenMss.Core;
 using OpenMss.Core.Access;
-using OpenMss.Identity.Validation;
+using OpenMss.Sasl;
+using OpenMss.Sasl.Throttling;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
 using OpenMss.Trust;
@@ -27,6 +27,9 @@ public sealed class SubmissionPolicyOptions
 
     /// <summary>The identity provider's discovery document, named in OAUTHBEARER error challenges (RFC 7628 §3.2.2).</summary>
     public Uri? OpenIdConfiguration { get; set; }
+
+    /// <summary>The scope a token needs to submit mail, named in OAUTHBEARER error challenges (RFC 7628 §3.2.2); null names none.</summary>
+    public string? TokenScope { get; set; }
 }
 
 /// <summary>
@@ -142,7 +145,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             attempt = mechanism switch
             {
                 "PLAIN" when _authenticator.AllowsPasswords => await PlainAsync(session, initial, channel, cancellationToken).ConfigureAwait(false),
-                "LOGIN" when _authenticator.AllowsPasswords => await LoginAsync(initial, channel, cancellationToken).ConfigureAwait(false),
+                "LOGIN" when _authenticator.AllowsPasswords => await LoginAsync(session, initial, channel, cancellationToken).ConfigureAwait(false),
                 "OAUTHBEARER" => await OAuthBearerAsync(session, initial, channel, cancellationToken).ConfigureAwait(false),
                 "XOAUTH2" => await XOAuth2Async(session, initial, channel, cancellationToken).ConfigureAwait(false),
                 "EXTERNAL" when _options.ApplicationCertificates is not null => await ExternalAsync(session, initial, channel, cancellationToken).ConfigureAwait(false),
@@ -203,20 +206,16 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             return stop;
         }
 
-        if (!PlainMessage.TryParseBase64(response == "=" ? string.Empty : response, out var plain, out var error))
+        if (!PlainMessage.TryParseBase64(response, out var plain, out var error))
         {
             SubmissionLog.MalformedResponse(_logger, session.SessionId, "PLAIN", error);
             return Attempt.Refused(SmtpReplies.AuthCancelled);
         }
 
-        var authzid = string.IsNullOrEmpty(plain.AuthorizationIdentity)
-            || string.Equals(plain.AuthorizationIdentity, plain.AuthenticationIdentity, StringComparison.OrdinalIgnoreCase)
-            ? null
-            : plain.AuthorizationIdentity;
-        return await PasswordAsync(plain.AuthenticationIdentity, plain.Password, authzid, "PLAIN", cancellationToken).ConfigureAwait(false);
+        return await PasswordAsync(plain.AuthenticationIdentity, plain.Password, plain.RequestedAuthorizationIdentity, "PLAIN", cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<Attempt> LoginAsync(string? initial, ISaslChannel channel, CancellationToken cancellationToken)
+    private async ValueTask<Attempt> LoginAsync(SmtpSessionContext session, string? initial, ISaslChannel channel, CancellationToken cancellationToken)
     {
         var userResponse = initial ?? await channel.ChallengeAsync(UsernameChallenge, cancellationToken).ConfigureAwait(false);
         if (Cancelled(userResponse) is { } stop)
@@ -230,12 +229,13 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             return stopped;
         }
 
-        if (!TryDecode(userResponse!, out var user) || !TryDecode(passwordResponse!, out var password) || user.Length == 0)
+        if (!LoginMessage.TryParseBase64(userResponse, passwordResponse, out var login, out var error))
         {
+            SubmissionLog.MalformedResponse(_logger, session.SessionId, "LOGIN", error);
             return Attempt.Refused(SmtpReplies.AuthCancelled);
         }
 
-        return await PasswordAsync(user, password, null, "LOGIN", cancellationToken).ConfigureAwait(false);
+        return await PasswordAsync(login.UserName, login.Password, null, "LOGIN", cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<Attempt> PasswordAsync(string user, string password, string? authzid, string mechanism, CancellationToken cancellationToken)
@@ -304,7 +304,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
 
     // RFC 7628 §3.2.2: a failed token gets an error challenge; the client answers ^A and then gets 535.
     private async ValueTask RejectTokenAsync(ISaslChannel channel, CancellationToken cancellationToken) =>
-        await channel.ChallengeAsync(OAuthBearerError.ForInvalidToken(_options.OpenIdConfiguration).ToBase64(), cancellationToken).ConfigureAwait(false);
+        await channel.ChallengeAsync(OAuthBearerError.ForInvalidToken(_options.OpenIdConfiguration, _options.TokenScope).ToBase64(), cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<Attempt> ExternalAsync(SmtpSessionContext session, string? initial, ISaslChannel channel, CancellationToken cancellationToken)
     {
@@ -314,8 +314,9 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             return stop;
         }
 
-        if (!TryDecode(response == "=" ? string.Empty : response!, out var authzid))
+        if (!ExternalMessage.TryParseBase64(response, out var external, out var error))
         {
+            SubmissionLog.MalformedResponse(_logger, session.SessionId, "EXTERNAL", error);
             return Attempt.Refused(SmtpReplies.AuthCancelled);
         }
 
@@ -326,7 +327,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         }
 
         var actor = AccessActor.Application([check.Email]);
-        var requested = authzid.Length == 0 ? null : authzid.Trim().ToLowerInvariant();
+        var requested = external.AuthorizationIdentity?.Trim().ToLowerInvariant();
         return Attempt.Succeeded(new SubmissionPrincipal(actor, "EXTERNAL", null, actor.Id, requested), actor.Id);
     }
 
@@ -343,30 +344,9 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     {
         // The session already answers a closed, timed-out or too long exchange.
         null => Attempt.Refused(SmtpReplies.AuthCancelled),
-        "*" => Attempt.Refused(SmtpReplies.AuthCancelled),
+        _ when SaslText.IsCancellation(response) => Attempt.Refused(SmtpReplies.AuthCancelled),
         _ => null,
     };
-
-    private static bool TryDecode(string base64, out string text)
-    {
-        var buffer = new byte[(base64.Length * 3 / 4) + 3];
-        if (!Convert.TryFromBase64String(base64, buffer, out var written))
-        {
-            text = string.Empty;
-            return false;
-        }
-
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer, 0, written);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            text = string.Empty;
-            return false;
-        }
-    }
 
     // ---- MAIL, RCPT, DATA --------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 
-namespace OpenMss.Identity.Validation;
+namespace OpenMss.Sasl;
 
 /// <summary>
 /// The server's failure challenge of <c>OAUTHBEARER</c> (RFC 7628 §3.2.2), sent base64-encoded in a
@@ -20,8 +20,8 @@ public sealed record OAuthBearerError(string Status, string? Scope = null, Uri? 
     /// <summary>Status for a token that lacks the scope needed.</summary>
     public const string InsufficientScope = "insufficient_scope";
 
-    /// <summary>The usual challenge: invalid token, the <c>mail</c> scope and where to get a new one.</summary>
-    public static OAuthBearerError ForInvalidToken(Uri? openIdConfiguration, string? scope = IdentityProtocol.MailScope) =>
+    /// <summary>The usual challenge: invalid token, the scope a token needs and where to get a new one.</summary>
+    public static OAuthBearerError ForInvalidToken(Uri? openIdConfiguration, string? scope) =>
         new(InvalidToken, scope, openIdConfiguration);
 
     /// <summary>The JSON document.</summary>

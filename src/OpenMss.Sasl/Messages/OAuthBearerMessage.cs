@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
-namespace OpenMss.Identity.Validation;
+namespace OpenMss.Sasl;
 
 /// <summary>
 /// The client's initial response of the SASL <c>OAUTHBEARER</c> mechanism (RFC 7628 §3.1):
@@ -112,15 +112,11 @@ public sealed class OAuthBearerMessage
                 continue;
             }
 
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
+            if (!SaslText.TrySplitPair(pair, out var key, out var value, out error))
             {
-                error = "malformed key/value pair";
                 return false;
             }
 
-            var key = pair[..equals];
-            var value = pair[(equals + 1)..];
             if (!key.All(char.IsAsciiLetter))
             {
                 error = "key/value pair has an invalid key";

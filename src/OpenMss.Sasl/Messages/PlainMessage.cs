@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace OpenMss.Identity.Validation;
+namespace OpenMss.Sasl;
 
 /// <summary>
 /// The client response of the SASL <c>PLAIN</c> mechanism (RFC 4616 §2):
@@ -23,6 +23,15 @@ public sealed class PlainMessage
 
     /// <summary>The identity to act as; null when empty (act as oneself).</summary>
     public string? AuthorizationIdentity { get; }
+
+    /// <summary>
+    /// The identity to act as when it is another one: null when absent or when it names the
+    /// authentication identity itself (ignoring case), since acting as oneself needs no authorization.
+    /// </summary>
+    public string? RequestedAuthorizationIdentity =>
+        AuthorizationIdentity is null || string.Equals(AuthorizationIdentity, AuthenticationIdentity, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : AuthorizationIdentity;
 
     /// <summary>The identity whose password is given (authcid).</summary>
     public string AuthenticationIdentity { get; }

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace OpenMss.Identity.Validation;
+namespace OpenMss.Sasl;
 
 /// <summary>
 /// The client response of Google's SASL <c>XOAUTH2</c> mechanism, which Thunderbird and many mail
@@ -41,15 +41,11 @@ public sealed class XOAuth2Message
         string? token = null;
         foreach (var pair in text[..^2].Split('\u0001'))
         {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
+            if (!SaslText.TrySplitPair(pair, out var key, out var value, out error))
             {
-                error = "malformed key/value pair";
                 return false;
             }
 
-            var key = pair[..equals];
-            var value = pair[(equals + 1)..];
             switch (key)
             {
                 case "user" when user is null:

@@ -1,7 +1,7 @@
 using System.Text;
-using OpenMss.Identity.Validation;
+using OpenMss.Sasl;
 
-namespace OpenMss.Identity.Tests;
+namespace OpenMss.Sasl.Tests;
 
 public sealed class SaslMessageTests
 {
@@ -107,10 +107,86 @@ public sealed class SaslMessageTests
         Assert.Equal("sécret-mot", withAuthzid.Password);
         Assert.DoesNotContain("sécret-mot", withAuthzid.ToString(), StringComparison.Ordinal);
 
+        Assert.Equal("pharmacie@pharmacien.mssante.fr", withAuthzid.RequestedAuthorizationIdentity);
+
         Assert.True(PlainMessage.TryParseBase64(Convert.ToBase64String(PlainMessage.Format("10001234565", "pw")), out var without, out _));
         Assert.Null(without.AuthorizationIdentity);
+        Assert.Null(without.RequestedAuthorizationIdentity);
         Assert.Equal("pw", without.Password);
+
+        // Naming oneself as authzid is acting as oneself: nothing to authorize.
+        Assert.True(PlainMessage.TryParse(Encoding.UTF8.GetBytes("Anne@x.fr\0anne@x.fr\0pw"), out var self, out _));
+        Assert.Equal("Anne@x.fr", self.AuthorizationIdentity);
+        Assert.Null(self.RequestedAuthorizationIdentity);
     }
+
+    [Fact]
+    public void Login_fields_follow_the_plain_rules()
+    {
+        Assert.True(LoginMessage.TryParseBase64(B64("anne@x.fr"), B64("sécret"), out var login, out var error), error);
+        Assert.Equal("anne@x.fr", login.UserName);
+        Assert.Equal("sécret", login.Password);
+        Assert.DoesNotContain("sécret", login.ToString(), StringComparison.Ordinal);
+
+        Assert.False(LoginMessage.TryParseBase64("=", B64("pw"), out _, out var empty));
+        Assert.Contains("empty", empty, StringComparison.Ordinal);
+        Assert.False(LoginMessage.TryParseBase64(B64("anne"), "=", out _, out _));
+        Assert.False(LoginMessage.TryParseBase64(B64("an\0ne"), B64("pw"), out _, out var nul));
+        Assert.Contains("NUL", nul, StringComparison.Ordinal);
+        Assert.False(LoginMessage.TryParseBase64(Convert.ToBase64String([0xC3, 0x28]), B64("pw"), out _, out var utf8));
+        Assert.Contains("UTF-8", utf8, StringComparison.Ordinal);
+        Assert.False(LoginMessage.TryParseBase64(B64("anne"), B64(new string('x', 256)), out _, out var tooLong));
+        Assert.Contains("255", tooLong, StringComparison.Ordinal);
+        Assert.False(LoginMessage.TryParseBase64("not base64!", B64("pw"), out _, out _));
+    }
+
+    [Fact]
+    public void External_carries_an_optional_authzid()
+    {
+        Assert.True(ExternalMessage.TryParseBase64("=", out var none, out var error), error);
+        Assert.Null(none.AuthorizationIdentity);
+        Assert.True(ExternalMessage.TryParseBase64(string.Empty, out var emptyLine, out _));
+        Assert.Null(emptyLine.AuthorizationIdentity);
+        Assert.True(ExternalMessage.TryParseBase64(B64("labo@x.fr"), out var some, out _));
+        Assert.Equal("labo@x.fr", some.AuthorizationIdentity);
+
+        Assert.False(ExternalMessage.TryParseBase64(Convert.ToBase64String([0xFF]), out _, out _));
+        Assert.False(ExternalMessage.TryParseBase64(B64("a\0b"), out _, out _));
+        Assert.False(ExternalMessage.TryParseBase64(B64(new string('x', 256)), out _, out _));
+    }
+
+    [Fact]
+    public void Base64_responses_have_one_size_limit_and_an_equals_sign_is_the_empty_response()
+    {
+        Assert.True(SaslText.TryDecodeBase64("=", out var empty, out _));
+        Assert.Empty(empty);
+        Assert.True(SaslText.TryDecodeBase64(" " + B64("abc") + " ", out var trimmed, out _));
+        Assert.Equal("abc"u8.ToArray(), trimmed);
+
+        var longest = new string('A', SaslText.MaximumResponseLength);
+        Assert.True(SaslText.TryDecodeBase64(longest, out var bytes, out _));
+        Assert.Equal(SaslText.MaximumMessageBytes, bytes.Length);
+        Assert.False(SaslText.TryDecodeBase64(longest + "AAAA", out _, out var tooLong));
+        Assert.Equal("message too long", tooLong);
+        Assert.False(SaslText.TryDecodeBase64(null, out _, out _));
+
+        Assert.True(SaslText.IsCancellation("*"));
+        Assert.False(SaslText.IsCancellation("*=="));
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_refused_never_replaced()
+    {
+        // Overlong '/', a lone surrogate and a truncated sequence (RFC 3629 §3).
+        foreach (var bad in new byte[][] { [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82] })
+        {
+            Assert.False(SaslText.TryDecodeUtf8(bad, out _));
+            Assert.False(PlainMessage.TryParse([0, (byte)'u', 0, .. bad], out _, out var error));
+            Assert.Contains("UTF-8", error, StringComparison.Ordinal);
+        }
+    }
+
+    private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
     [Theory]
     [InlineData("")]
@@ -136,7 +212,7 @@ public sealed class SaslMessageTests
     [Fact]
     public void The_error_challenge_is_rfc_7628_json()
     {
-        var challenge = OAuthBearerError.ForInvalidToken(new Uri("https://idp.mssante.fr/.well-known/openid-configuration"));
+        var challenge = OAuthBearerError.ForInvalidToken(new Uri("https://idp.mssante.fr/.well-known/openid-configuration"), "mail");
 
         Assert.Equal("{\"status\":\"invalid_token\",\"scope\":\"mail\",\"openid-configuration\":\"https://idp.mssante.fr/.well-known/openid-configuration\"}", challenge.ToJson());
         Assert.True(OAuthBearerError.TryParse(Convert.FromBase64String(challenge.ToBase64()), out var parsed, out var error), error);
@@ -147,5 +223,27 @@ public sealed class SaslMessageTests
         Assert.False(OAuthBearerError.TryParse("[1]"u8, out _, out _));
         Assert.False(OAuthBearerError.TryParse("{"u8, out _, out var notJson));
         Assert.Contains("JSON", notJson, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SaslFuzzTests
+{
+    [Fact]
+    public void Random_bytes_never_throw()
+    {
+        var random = new Random(4422);
+        var buffer = new byte[300];
+        for (var round = 0; round < 20_000; round++)
+        {
+            random.NextBytes(buffer);
+            var message = buffer.AsSpan(0, random.Next(buffer.Length));
+            _ = PlainMessage.TryParse(message, out _, out _);
+            _ = OAuthBearerMessage.TryParse(message, out _, out _);
+            _ = XOAuth2Message.TryParse(message, out _, out _);
+            _ = OAuthBearerError.TryParse(message, out _, out _);
+            var text = Convert.ToBase64String(message);
+            _ = LoginMessage.TryParseBase64(text, text, out _, out _);
+            _ = ExternalMessage.TryParseBase64(text, out _, out _);
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace OpenMss.Smtp.Inbound.Submission;
+namespace OpenMss.Sasl.Throttling;
 
 /// <summary>Limits of <see cref="AuthThrottle"/>.</summary>
 public sealed class AuthThrottleOptions
@@ -21,20 +21,17 @@ public sealed class AuthThrottleOptions
 }
 
 /// <summary>
-/// Rate limiting of failed authentications per account and per client address (issue 4 point 6):
-/// after too many failures the key is locked for a minute, then for twice as long at each new
-/// lock. While locked, credentials are not even checked, so guessing gains nothing. In memory
-/// (per node); bounded by forgetting keys whose failures are old.
+/// Rate limiting of failed authentications per account and per client address, one instance per
+/// node shared by SMTP submission and IMAP so that guesses spread over both protocols count
+/// together: after too many failures the key is locked for a minute, then for twice as long at
+/// each new lock. While locked, credentials are not even checked, so guessing gains nothing
+/// (the defence RFC 4422 §9 and RFC 4954 §8 leave to the server). In memory (per node); bounded
+/// by forgetting keys whose failures are old.
 /// </summary>
 public sealed class AuthThrottle(AuthThrottleOptions options, TimeProvider time)
 {
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-
-    public AuthThrottle()
-        : this(new AuthThrottleOptions(), TimeProvider.System)
-    {
-    }
 
     /// <summary>How long the account or the address remains locked; null when neither is.</summary>
     public TimeSpan? RetryAfter(string? account, string clientAddress)

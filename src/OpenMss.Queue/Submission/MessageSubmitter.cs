@@ -5,8 +5,8 @@ using OpenMss.Queue.Delivery;
 using OpenMss.Queue.Notifications;
 using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Protocol;
-using SmtpReply = OpenMss.Smtp.Protocol.SmtpReply;
 using OpenMss.Storage;
+using SmtpReply = OpenMss.Smtp.Protocol.SmtpReply;
 
 namespace OpenMss.Queue.Submission;
 

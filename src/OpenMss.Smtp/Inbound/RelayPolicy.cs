@@ -13,9 +13,10 @@ namespace OpenMss.Smtp.Inbound;
 /// certificate from the trust authority (not expired, not revoked) naming a whitelisted domain; a
 /// sender domain that belongs to that certificate and is whitelisted (or the null sender of a
 /// notification); recipients accepted by the <see cref="Acceptance"/> pipeline (by default: in this
-/// operator's domains, with an existing mailbox, no open relay); <c>250</c> only once <see cref="IMailStore.DeliverAsync"/> has durably stored the message,
-/// then a "delivered" report for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2,
-/// through <see cref="DeliveryNotifier"/>).
+/// operator's domains, with an existing mailbox, no open relay); <c>250</c> only once
+/// <see cref="IMailStore.DeliverAsync"/> has durably stored the message, then a "delivered" report
+/// for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2, through
+/// <see cref="DeliveryNotifier"/>).
 /// </summary>
 /// <remarks>
 /// The certificate and whitelist are checked at every MAIL, so that a domain removed from the

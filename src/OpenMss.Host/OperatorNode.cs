@@ -9,6 +9,7 @@ using OpenMss.Directory.Client;
 using OpenMss.Host.Configuration;
 using OpenMss.Queue.Delivery;
 using OpenMss.Queue.Submission;
+using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Storage;
 using OpenMss.Trust;
@@ -37,6 +38,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private ProfessionalAuthenticator? _credentials;
     // Shared by IMAP and submission, so that failures on one count on the other; on the node's clock.
     private OpenMss.Sasl.Throttling.AuthThrottle _throttle = null!;
+    private AcceptancePipeline? _localAcceptance;
     private ILogger _logger = null!;
 
     private OperatorNode(OperatorConfig config) => Config = config;
@@ -180,9 +182,16 @@ public sealed class OperatorNode : IAsyncDisposable
 
         routes ??= BuildRoutes(Config.Routing);
 
+        // The acceptance seam (docs/architecture.md): the relay takes this operator's recipients
+        // only; the submission service and the local submission take any recipient, a local one
+        // only when its mailbox exists. A new acceptance rule is a stage added to these pipelines.
+        var relayAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: true);
+        _localAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: false);
+
         var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false);
         var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
         {
+            Acceptance = relayAcceptance,
             // NOTIFY=SUCCESS (RFC 3461): the "delivered" report goes back through the queue. A lambda:
             // the submitter is created after the relay starts.
             DeliveryNotifier = (from, delivered, raw, envelopeId, arrival, ct) => Submitter.NotifyDeliveredAsync(from, delivered, raw, envelopeId, arrival, ct),
@@ -199,6 +208,7 @@ public sealed class OperatorNode : IAsyncDisposable
             {
                 HostName = Config.HostName,
                 LocalDomains = domains,
+                Acceptance = _localAcceptance,
                 ClientCertificate = Certificate,
                 RetryInitialDelay = Config.Queue.RetryInitialDelay,
                 RetryMaxDelay = Config.Queue.RetryMaxDelay,
@@ -348,6 +358,7 @@ public sealed class OperatorNode : IAsyncDisposable
             {
                 ApplicationCertificates = validator,
                 LocalDomains = domains,
+                Acceptance = _localAcceptance,
                 Throttle = _throttle,
                 OpenIdConfiguration = OpenIdConfiguration,
                 TokenScope = OpenMss.Identity.IdentityProtocol.MailScope,

@@ -92,6 +92,12 @@ public sealed class DeliveryQueueOptions
     public IReadOnlyList<string> LocalDomains { get; set; } = [];
 
     /// <summary>
+    /// Which recipients the worker's <see cref="Submission.MessageSubmitter"/> takes (the host passes
+    /// the pipeline of the submission service); null for the local-mailbox check over <see cref="LocalDomains"/>.
+    /// </summary>
+    public OpenMss.Smtp.Acceptance.AcceptancePipeline? Acceptance { get; set; }
+
+    /// <summary>
     /// Name under which this worker leases queue entries; unique per process so that several
     /// nodes can share one database. Defaults to the host name plus a random suffix.
     /// </summary>

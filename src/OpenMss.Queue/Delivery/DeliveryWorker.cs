@@ -72,7 +72,7 @@ public sealed partial class DeliveryWorker : IDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         logger = loggerFactory.CreateLogger<DeliveryWorker>();
         transport = new SmtpDeliveryTransport(routes, trust, options, loggerFactory.CreateLogger<SmtpDeliveryTransport>(), time);
-        Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>());
+        Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>(), options.Acceptance);
         WorkerId = options.WorkerId ?? $"{options.HostName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
         metrics = new DeliveryMetrics(meterFactory, () => Interlocked.Read(ref depth));

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
 using OpenMss.Queue.Delivery;
 using OpenMss.Queue.Notifications;
+using OpenMss.Smtp.Acceptance;
+using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
+using SmtpReply = OpenMss.Smtp.Protocol.SmtpReply;
 
 namespace OpenMss.Queue.Submission;
 
@@ -15,6 +18,10 @@ namespace OpenMss.Queue.Submission;
 /// notifications all go through it.
 /// </summary>
 /// <remarks>
+/// Which recipients are taken is decided by an <see cref="AcceptancePipeline"/>, the same seam as
+/// the SMTP relay and submission: by default <see cref="LocalRecipientPolicy"/> (a local recipient
+/// must be an existing mailbox, others are queued). A message stage refusing some recipients is
+/// honoured per recipient, as LMTP does (RFC 2033 §4.2): the others still get the message.
 /// Both paths are durable when the task completes (the store commits before returning). A local
 /// recipient with <c>NOTIFY=SUCCESS</c> gets a "delivered" report (RFC 3461 §6.2.2) unless the
 /// sender is null (<see cref="NotifyDeliveredAsync"/>).
@@ -25,7 +32,8 @@ public sealed partial class MessageSubmitter
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly Action? wake;
-    private readonly HashSet<string> localDomains;
+    private readonly LocalDomainSet localDomains;
+    private readonly AcceptancePipeline acceptance;
     private readonly DeliveryStatusNotification notifications;
 
     /// <param name="store">The operator's store.</param>
@@ -33,13 +41,15 @@ public sealed partial class MessageSubmitter
     /// <param name="wake">Called after something was queued: <see cref="DeliveryWorker.Wake"/> of the running worker, or null
     /// when none runs in this process (the worker of the serving process polls the store).</param>
     /// <param name="hostName">This MTA's name for <c>Reporting-MTA</c>; the first local domain by default.</param>
+    /// <param name="acceptance">Which recipients are taken; null for <see cref="LocalRecipientPolicy"/> over <paramref name="localDomains"/>, other domains queued.</param>
     public MessageSubmitter(
         IMailStore store,
         IEnumerable<string> localDomains,
         Action? wake = null,
         string? hostName = null,
         TimeProvider? timeProvider = null,
-        ILogger<MessageSubmitter>? logger = null)
+        ILogger<MessageSubmitter>? logger = null,
+        AcceptancePipeline? acceptance = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(localDomains);
@@ -53,7 +63,8 @@ public sealed partial class MessageSubmitter
         time = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger<MessageSubmitter>.Instance;
         this.wake = wake;
-        this.localDomains = new HashSet<string>(domains, StringComparer.OrdinalIgnoreCase);
+        this.localDomains = new LocalDomainSet(domains);
+        this.acceptance = acceptance ?? new AcceptancePipeline([new LocalRecipientPolicy(store, this.localDomains, refusesOtherDomains: false)]);
         notifications = new DeliveryStatusNotification(string.IsNullOrWhiteSpace(hostName) ? domains[0] : hostName, domains[0]);
     }
 
@@ -91,36 +102,55 @@ public sealed partial class MessageSubmitter
 
         var now = time.GetUtcNow();
         var dispositions = new RecipientDisposition[recipients.Count];
+        var replies = new SmtpReply?[recipients.Count];
+        var candidates = new AcceptanceRecipient?[recipients.Count];
+        var envelope = new AcceptanceEnvelope(mailFrom);
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            if (DomainOf(recipients[i].Address) is null)
+            {
+                dispositions[i] = RecipientDisposition.InvalidAddress;
+                continue;
+            }
+
+            var candidate = new AcceptanceRecipient(recipients[i].Address);
+            var reply = await acceptance.CheckRecipientAsync(envelope, candidate, cancellationToken).ConfigureAwait(false);
+            if (reply.IsPositive)
+            {
+                candidates[i] = candidate;
+            }
+            else
+            {
+                Refuse(i, reply);
+            }
+        }
+
+        var verdict = await acceptance.CheckMessageAsync(envelope, raw, cancellationToken).ConfigureAwait(false);
         var local = new List<(int Index, OutboundRecipient Recipient, string Mailbox)>();
         var remote = new List<OutboundRecipient>();
         var seenRemote = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-
         for (var i = 0; i < recipients.Count; i++)
         {
-            var recipient = recipients[i];
-            if (DomainOf(recipient.Address) is not { } domain)
+            if (candidates[i] is not { } candidate)
             {
-                dispositions[i] = RecipientDisposition.InvalidAddress;
+                continue;
             }
-            else if (localDomains.Contains(domain))
+
+            if (verdict.RefusalFor(IndexIn(envelope, candidate.Address)) is { } refusal)
             {
-                var mailbox = await store.FindMailboxAsync(recipient.Address, cancellationToken).ConfigureAwait(false);
-                if (mailbox is null)
-                {
-                    dispositions[i] = RecipientDisposition.UnknownMailbox;
-                }
-                else
-                {
-                    dispositions[i] = RecipientDisposition.DeliveredLocally;
-                    local.Add((i, recipient, mailbox.Address));
-                }
+                Refuse(i, refusal);
+            }
+            else if (candidate.Mailbox is { } mailbox)
+            {
+                dispositions[i] = RecipientDisposition.DeliveredLocally;
+                local.Add((i, recipients[i], mailbox.Address));
             }
             else
             {
                 dispositions[i] = RecipientDisposition.Queued;
-                if (seenRemote.Add(recipient.Address))
+                if (seenRemote.Add(recipients[i].Address))
                 {
-                    remote.Add(recipient);
+                    remote.Add(recipients[i]);
                 }
             }
         }
@@ -139,7 +169,7 @@ public sealed partial class MessageSubmitter
             wake?.Invoke();
         }
 
-        var refused = dispositions.Count(d => d is RecipientDisposition.UnknownMailbox or RecipientDisposition.InvalidAddress);
+        var refused = dispositions.Count(d => d is not (RecipientDisposition.DeliveredLocally or RecipientDisposition.Queued));
         LogSubmitted(local.Count, remote.Count, entries.Count, refused);
 
         // RFC 3461 §6.2.2: the final delivery MTA reports success when asked. The null sender
@@ -149,8 +179,27 @@ public sealed partial class MessageSubmitter
             await NotifyDeliveredAsync(mailFrom, local.Select(l => l.Recipient).ToList(), raw, envelopeId, now, cancellationToken).ConfigureAwait(false);
         }
 
-        var outcome = recipients.Select((r, i) => new RecipientSubmission(r.Address, dispositions[i])).ToList();
+        var outcome = recipients.Select((r, i) => new RecipientSubmission(r.Address, dispositions[i], replies[i])).ToList();
         return new SubmissionResult(outcome, entries, stored);
+
+        void Refuse(int index, SmtpReply reply)
+        {
+            dispositions[index] = reply == SmtpReplies.UnknownMailbox ? RecipientDisposition.UnknownMailbox : RecipientDisposition.Refused;
+            replies[index] = reply;
+        }
+    }
+
+    private static int IndexIn(AcceptanceEnvelope envelope, string address)
+    {
+        for (var i = 0; i < envelope.Recipients.Count; i++)
+        {
+            if (string.Equals(envelope.Recipients[i].Address, address, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>

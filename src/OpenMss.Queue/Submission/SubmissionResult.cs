@@ -1,3 +1,4 @@
+using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
 
 namespace OpenMss.Queue.Submission;
@@ -16,10 +17,14 @@ public enum RecipientDisposition
 
     /// <summary>Not a usable address (no <c>@</c>, empty local part or domain); nothing stored for it.</summary>
     InvalidAddress,
+
+    /// <summary>Refused by an acceptance stage (<see cref="RecipientSubmission.Reply"/> says why); nothing stored for it.</summary>
+    Refused,
 }
 
 /// <summary>The outcome for one recipient, in submission order.</summary>
-public sealed record RecipientSubmission(string Address, RecipientDisposition Disposition);
+/// <param name="Reply">For a recipient the acceptance stages refused, the SMTP reply they gave (RFC 5321 §4.2, RFC 3463).</param>
+public sealed record RecipientSubmission(string Address, RecipientDisposition Disposition, SmtpReply? Reply = null);
 
 /// <summary>The outcome of <see cref="MessageSubmitter.SubmitAsync"/>.</summary>
 /// <param name="Recipients">One outcome per submitted recipient, in order.</param>
@@ -39,6 +44,7 @@ public sealed record SubmissionResult(
         RecipientDisposition.DeliveredLocally => $"{r.Address}: delivered to the local mailbox",
         RecipientDisposition.Queued => $"{r.Address}: queued for delivery to its operator",
         RecipientDisposition.UnknownMailbox => $"{r.Address}: refused, no such mailbox on this operator",
+        RecipientDisposition.Refused => $"{r.Address}: refused, {r.Reply?.Code} {r.Reply?.EnhancedStatus} {string.Join(' ', r.Reply?.Lines ?? [])}",
         _ => $"{r.Address}: refused, not a valid address",
     });
 

@@ -1,6 +1,7 @@
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
 using OpenMss.Trust;
@@ -8,13 +9,14 @@ using OpenMss.Trust;
 namespace OpenMss.Smtp.Inbound;
 
 /// <summary>
-/// The MSSanté operator-to-operator relay rules (SPEC §3.1): STARTTLS first; a client certificate
-/// from the trust authority (not expired, not revoked) naming a whitelisted domain; a sender
-/// domain that belongs to that certificate and is whitelisted (or the null sender of a
-/// notification); recipients in this operator's domains with an existing mailbox (no open relay);
-/// <c>250</c> only once <see cref="IMailStore.DeliverAsync"/> has durably stored the message,
-/// then a "delivered" report for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2,
-/// through <see cref="DeliveryNotifier"/>).
+/// The MSSanté operator-to-operator relay rules (docs/protocols.md): STARTTLS first; a client
+/// certificate from the trust authority (not expired, not revoked) naming a whitelisted domain; a
+/// sender domain that belongs to that certificate and is whitelisted (or the null sender of a
+/// notification); recipients accepted by the <see cref="Acceptance"/> pipeline (by default: in this
+/// operator's domains, with an existing mailbox, no open relay); <c>250</c> only once
+/// <see cref="IMailStore.DeliverAsync"/> has durably stored the message, then a "delivered" report
+/// for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2, through
+/// <see cref="DeliveryNotifier"/>).
 /// </summary>
 /// <remarks>
 /// The certificate and whitelist are checked at every MAIL, so that a domain removed from the
@@ -28,8 +30,7 @@ public sealed class RelayPolicy : ISmtpPolicy
     private readonly IMailStore _store;
     private readonly TrustValidator _validator;
     private readonly IWhitelist _whitelist;
-    private readonly HashSet<string> _localDomains;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _localDomainLookup;
+    private readonly LocalDomainSet _localDomains;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -54,19 +55,8 @@ public sealed class RelayPolicy : ISmtpPolicy
         _store = store;
         _validator = validator;
         _whitelist = whitelist;
-        _localDomains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var domain in localDomains)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(domain, nameof(localDomains));
-            _localDomains.Add(ToAscii(domain.Trim().TrimEnd('.')));
-        }
-
-        if (_localDomains.Count == 0)
-        {
-            throw new ArgumentException("The relay needs at least one local domain.", nameof(localDomains));
-        }
-
-        _localDomainLookup = _localDomains.GetAlternateLookup<ReadOnlySpan<char>>();
+        _localDomains = new LocalDomainSet(localDomains);
+        Acceptance = new AcceptancePipeline([new LocalRecipientPolicy(store, _localDomains, refusesOtherDomains: true)]);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -82,7 +72,14 @@ public sealed class RelayPolicy : ISmtpPolicy
     public NotifyDelivered? DeliveryNotifier { get; init; }
 
     /// <summary>The domains this operator serves (A-labels).</summary>
-    public IReadOnlyCollection<string> LocalDomains => _localDomains;
+    public IReadOnlyCollection<string> LocalDomains => _localDomains.Domains;
+
+    /// <summary>
+    /// Which recipients are taken, at RCPT and at the end of DATA. By default only
+    /// <see cref="LocalRecipientPolicy"/> refusing other domains; the host composes it to add rules
+    /// (it should keep that stage first, or the relay becomes an open relay).
+    /// </summary>
+    public AcceptancePipeline Acceptance { get; init; }
 
     public ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionContext session, CancellationToken cancellationToken = default)
     {
@@ -98,7 +95,13 @@ public sealed class RelayPolicy : ISmtpPolicy
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(transaction);
-        return ValueTask.FromResult(CheckSender(session, transaction));
+        var reply = CheckSender(session, transaction);
+        if (reply.IsPositive)
+        {
+            transaction.PolicyState = new AcceptanceEnvelope(transaction.ReversePath, session);
+        }
+
+        return ValueTask.FromResult(reply);
     }
 
     private SmtpReply CheckSender(SmtpSessionContext session, SmtpTransaction transaction)
@@ -149,57 +152,21 @@ public sealed class RelayPolicy : ISmtpPolicy
         return _whitelist.Contains(domain) ? SmtpReplies.SenderOk : SmtpReplies.SenderDomainNotWhitelisted;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<SmtpReply> OnRecipientAsync(SmtpSessionContext session, SmtpTransaction transaction, RcptToCommand command, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(command);
-        var address = command.Recipient;
-        var at = address.LastIndexOf('@');
-        if (at < 0)
-        {
-            // <Postmaster> without a domain: this operator has no such mailbox to give.
-            return SmtpReplies.UnknownMailbox;
-        }
-
-        if (!IsLocalDomain(address.AsSpan(at + 1)))
-        {
-            return SmtpReplies.RelayDenied;
-        }
-
-        MailboxRecord? mailbox;
         try
         {
-            mailbox = await _store.FindMailboxAsync(address, cancellationToken).ConfigureAwait(false);
+            return await Acceptance.CheckRecipientAsync(Envelope(transaction), new AcceptanceRecipient(command.Recipient), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             SmtpLog.LookupFailed(_logger, session.SessionId, ex);
             return SmtpReplies.StorageFailure;
         }
-
-        if (mailbox is null)
-        {
-            return SmtpReplies.UnknownMailbox;
-        }
-
-        var mailboxes = transaction.PolicyState as List<string>;
-        if (mailboxes is null)
-        {
-            mailboxes = [];
-            transaction.PolicyState = mailboxes;
-        }
-
-        foreach (var known in mailboxes)
-        {
-            if (string.Equals(known, mailbox.Address, StringComparison.OrdinalIgnoreCase))
-            {
-                return SmtpReplies.RecipientOk;
-            }
-        }
-
-        mailboxes.Add(mailbox.Address);
-
-        return SmtpReplies.RecipientOk;
     }
 
     public async ValueTask<SmtpReply> OnMessageAsync(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, CancellationToken cancellationToken = default)
@@ -207,8 +174,23 @@ public sealed class RelayPolicy : ISmtpPolicy
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(message);
-        if (transaction.PolicyState is not List<string> { Count: > 0 } mailboxes)
+        var envelope = Envelope(transaction);
+        if (envelope.Recipients.Count == 0)
         {
+            return SmtpReplies.NoValidRecipients;
+        }
+
+        // A stage that fails is answered by the session (451 4.3.0); nothing is stored.
+        var verdict = await Acceptance.CheckMessageAsync(envelope, message.Content, cancellationToken).ConfigureAwait(false);
+        if (verdict.TransactionReply is { } refusal)
+        {
+            return refusal;
+        }
+
+        var mailboxes = Mailboxes(envelope);
+        if (mailboxes.Count == 0)
+        {
+            // Only with a pipeline that lets other operators' recipients through: the relay delivers locally only.
             return SmtpReplies.NoValidRecipients;
         }
 
@@ -311,41 +293,42 @@ public sealed class RelayPolicy : ISmtpPolicy
         return check;
     }
 
-    private bool IsLocalDomain(ReadOnlySpan<char> domain)
-    {
-        if (_localDomainLookup.Contains(domain))
-        {
-            return true;
-        }
-
-        // An internationalised domain (SMTPUTF8) is compared in its A-label form.
-        foreach (var c in domain)
-        {
-            if (c >= 0x80)
-            {
-                return _localDomains.Contains(ToAscii(domain.ToString()));
-            }
-        }
-
-        return false;
-    }
-
     private static string? DomainOf(string address)
     {
         var at = address.LastIndexOf('@');
         return at < 0 || at == address.Length - 1 ? null : address[(at + 1)..];
     }
 
-    private static string ToAscii(string domain)
+    // Created at MAIL; a transaction without one (a policy composed around this one) starts it here.
+    private static AcceptanceEnvelope Envelope(SmtpTransaction transaction) =>
+        transaction.PolicyState as AcceptanceEnvelope
+        ?? (AcceptanceEnvelope)(transaction.PolicyState = new AcceptanceEnvelope(transaction.ReversePath));
+
+    // The mailboxes to deliver to, each once: two addresses may name the same mailbox.
+    private static List<string> Mailboxes(AcceptanceEnvelope envelope)
     {
-        try
+        var mailboxes = new List<string>(envelope.Recipients.Count);
+        foreach (var recipient in envelope.Recipients)
         {
-            return new IdnMapping().GetAscii(domain).ToLowerInvariant();
+            if (recipient.Mailbox is { } mailbox && !Contains(mailboxes, mailbox.Address))
+            {
+                mailboxes.Add(mailbox.Address);
+            }
         }
-        catch (ArgumentException)
+
+        return mailboxes;
+
+        static bool Contains(List<string> addresses, string address)
         {
-            // Not a valid IDN: it cannot match any local domain, keep it as given.
-            return domain.ToLowerInvariant();
+            foreach (var known in addresses)
+            {
+                if (string.Equals(known, address, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 

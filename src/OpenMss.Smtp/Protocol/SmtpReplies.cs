@@ -146,6 +146,13 @@ public static class SmtpReplies
     /// <summary>RFC 5321 §4.5.3.1.10: too many recipients for one transaction (the client sends the rest later).</summary>
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients for this transaction", "too_many_recipients");
 
+    /// <summary>
+    /// After DATA, when the acceptance stages take the message for some recipients and refuse it for
+    /// others: SMTP has one reply for the whole transaction, so nothing is stored and the client is
+    /// told to send the message again with one recipient per transaction (RFC 3463 §3.6, X.5.3).
+    /// </summary>
+    public static readonly SmtpReply OneRecipientPerTransaction = new(550, "5.5.3", "Recipients of this message get different answers; send it again with one recipient per transaction", "one_recipient_per_transaction");
+
     // ---- Local failures -------------------------------------------------------------------
 
     /// <summary>The store could not commit the message: nothing is acknowledged, the client retries.</summary>

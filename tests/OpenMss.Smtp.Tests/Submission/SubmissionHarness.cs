@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using OpenMss.Core;
 using OpenMss.Sasl.Throttling;
+using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Smtp.Inbound.Submission;
 using OpenMss.Smtp.Tests.Support;
@@ -84,7 +85,7 @@ public sealed class SubmissionHarness : IAsyncDisposable
 
     public ConcurrentQueue<(string From, string[] To, byte[] Raw)> Submitted { get; } = new();
 
-    public static async Task<SubmissionHarness> StartAsync(bool implicitTls = false, AuthThrottle? throttle = null)
+    public static async Task<SubmissionHarness> StartAsync(bool implicitTls = false, AuthThrottle? throttle = null, IEnumerable<IMessagePolicy>? messageStages = null)
     {
         var store = await TestStores.CreateAsync(StoreBackend.Sqlite);
         try
@@ -111,7 +112,15 @@ public sealed class SubmissionHarness : IAsyncDisposable
                         await store.DeliverAsync(new InboundMessage(from, local, raw, DateTimeOffset.UtcNow), ct);
                     }
                 },
-                new SubmissionPolicyOptions { ApplicationCertificates = TestPki.CreateValidator(), Throttle = throttle, LocalDomains = [TestPki.PharmacienDomain] },
+                new SubmissionPolicyOptions
+                {
+                    ApplicationCertificates = TestPki.CreateValidator(),
+                    Throttle = throttle,
+                    LocalDomains = [TestPki.PharmacienDomain],
+                    Acceptance = messageStages is null
+                        ? null
+                        : new AcceptancePipeline([new LocalRecipientPolicy(store, new LocalDomainSet([TestPki.PharmacienDomain]), refusesOtherDomains: false)], messageStages),
+                },
                 logs);
             var options = new SmtpServerOptions
             {

@@ -218,6 +218,37 @@ public class SubmissionTests
     }
 
     [Fact]
+    public async Task A_message_stage_refusal_after_data_is_the_reply_and_nothing_is_submitted()
+    {
+        await using var harness = await StartAsync(messageStages: [new RefusesTaggedMessages()]);
+        using var raw = harness.ConnectTls();
+        raw.Send("AUTH PLAIN " + Base64("\0" + Anne + "\0" + TestAuthenticator.AnnePassword)).Expect("235");
+        raw.Send("MAIL FROM:<" + Anne + ">").Expect("250");
+        raw.Send("RCPT TO:<" + Martin + ">").Expect("250");
+        raw.Send("DATA").Expect("354");
+        raw.SendMessage($"From: <{Anne}>\r\nTo: <{Martin}>\r\nX-Conversation: closed\r\nSubject: Suivi\r\n\r\nBonjour\r\n").Expect("550 5.7.1");
+
+        Assert.Empty(harness.Submitted);
+        Assert.Empty(await harness.FolderAsync(Martin, StandardFolders.Inbox));
+        Assert.Contains(await harness.Store.QueryAuditAsync(new AuditQuery(Actor: "810000000001")), e => e is { Action: "send", Result: "denied" });
+
+        raw.Send("MAIL FROM:<" + Anne + ">").Expect("250");
+        raw.Send("RCPT TO:<" + Martin + ">").Expect("250");
+        raw.Send("DATA").Expect("354");
+        raw.SendMessage($"From: <{Anne}>\r\nTo: <{Martin}>\r\nSubject: Suivi\r\n\r\nBonjour\r\n").Expect("250");
+        Assert.Single(harness.Submitted);
+    }
+
+    private sealed class RefusesTaggedMessages : OpenMss.Smtp.Acceptance.IMessagePolicy
+    {
+        private static readonly OpenMss.Smtp.Protocol.SmtpReply Closed = new(550, "5.7.1", "This conversation is closed", "conversation_closed");
+
+        public ValueTask<OpenMss.Smtp.Protocol.SmtpReply?> CheckMessageAsync(
+            OpenMss.Smtp.Acceptance.AcceptanceEnvelope envelope, OpenMss.Smtp.Acceptance.AcceptanceRecipient recipient, HeaderList headers, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(headers.Contains("X-Conversation") ? Closed : null);
+    }
+
+    [Fact]
     public async Task A_member_sends_as_the_organisational_mailbox_with_authzid_and_Sender_names_them()
     {
         await using var harness = await StartAsync();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OpenMss.Core;
+using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
@@ -137,7 +138,8 @@ public sealed class RelayHarness : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
-    public static async Task<RelayHarness> StartAsync(Action<SmtpServerOptions>? configure = null, Func<IMailStore, IMailStore>? wrapStore = null, ILoggerFactory? loggerFactory = null, NotifyDelivered? deliveryNotifier = null)
+    public static async Task<RelayHarness> StartAsync(Action<SmtpServerOptions>? configure = null, Func<IMailStore, IMailStore>? wrapStore = null, ILoggerFactory? loggerFactory = null, NotifyDelivered? deliveryNotifier = null,
+        IEnumerable<IRecipientPolicy>? extraRecipientStages = null, IEnumerable<IMessagePolicy>? messageStages = null)
     {
         var store = await TestStores.CreateAsync(StoreBackend.Sqlite);
         try
@@ -145,9 +147,14 @@ public sealed class RelayHarness : IAsyncDisposable
             await store.CreateMailboxAsync(new NewMailbox(Alice, MailboxKind.Personal));
             await store.CreateMailboxAsync(new NewMailbox(Bob, MailboxKind.Personal));
             var whitelist = new MutableWhitelist(TestPki.PharmacienDomain, TestPki.MedecinDomain);
-            var policy = new RelayPolicy(wrapStore?.Invoke(store) ?? store, TestPki.CreateValidator(), whitelist, [LocalDomain], loggerFactory?.CreateLogger<RelayPolicy>())
+            var relayStore = wrapStore?.Invoke(store) ?? store;
+
+            // Composed as the host does: the local-recipient stage first, then any extra rule.
+            IRecipientPolicy[] recipientStages = [new LocalRecipientPolicy(relayStore, new LocalDomainSet([LocalDomain]), refusesOtherDomains: true), .. extraRecipientStages ?? []];
+            var policy = new RelayPolicy(relayStore, TestPki.CreateValidator(), whitelist, [LocalDomain], loggerFactory?.CreateLogger<RelayPolicy>())
             {
                 DeliveryNotifier = deliveryNotifier,
+                Acceptance = new AcceptancePipeline(recipientStages, messageStages),
             };
             var options = new SmtpServerOptions
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using MimeKit;
+using OpenMss.Smtp.Acceptance;
 
 namespace OpenMss.Smtp.Inbound.Submission;
 
@@ -13,13 +14,7 @@ public static class SenderHeader
     /// <summary>The addresses of every <c>From:</c> field of the header (empty when none or unparsable).</summary>
     public static IReadOnlyList<string> FromAddresses(ReadOnlyMemory<byte> message)
     {
-        using var stream = new MemoryStream(message[..HeaderLength(message.Span)].ToArray(), writable: false);
-        HeaderList headers;
-        try
-        {
-            headers = HeaderList.Load(stream);
-        }
-        catch (FormatException)
+        if (MessageHeaders.Load(message) is not { } headers)
         {
             return [];
         }
@@ -58,7 +53,7 @@ public static class SenderHeader
     /// <summary>The message with every <c>Sender:</c> field (and its folded lines) removed and <paramref name="senderField"/> added at the end of the header.</summary>
     public static byte[] Replace(ReadOnlySpan<byte> message, string senderField)
     {
-        var headerLength = HeaderLength(message);
+        var headerLength = MessageHeaders.Length(message);
         var output = new MemoryStream(message.Length + senderField.Length);
         var skipping = false;
         var position = 0;
@@ -84,17 +79,5 @@ public static class SenderHeader
         output.Write(Encoding.UTF8.GetBytes(senderField));
         output.Write(message[headerLength..]);
         return output.ToArray();
-    }
-
-    // The header ends before the first empty line; a message without body is all header.
-    private static int HeaderLength(ReadOnlySpan<byte> message)
-    {
-        if (message.StartsWith("\r\n"u8))
-        {
-            return 0;
-        }
-
-        var blank = message.IndexOf("\r\n\r\n"u8);
-        return blank < 0 ? message.Length : blank + 2;
     }
 }

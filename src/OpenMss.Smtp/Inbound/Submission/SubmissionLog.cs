@@ -28,6 +28,9 @@ internal static partial class SubmissionLog
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Submission session {SessionId}: {Mechanism} authentication failed (the login is in the audit trail)")]
     public static partial void AuthenticationFailed(ILogger logger, string sessionId, string mechanism);
 
+    [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Submission session {SessionId}: an acceptance check could not read the store; answered 451 4.3.0")]
+    public static partial void LookupFailed(ILogger logger, string sessionId, Exception exception);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Submission session {SessionId}: writing the audit trail failed")]
     public static partial void AuditFailed(ILogger logger, string sessionId, Exception exception);
 }

@@ -4,6 +4,7 @@ using OpenMss.Core;
 using OpenMss.Core.Access;
 using OpenMss.Sasl;
 using OpenMss.Sasl.Throttling;
+using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Storage;
 using OpenMss.Trust;
@@ -22,8 +23,16 @@ public sealed class SubmissionPolicyOptions
     /// <summary>
     /// The operator's own mail domains: a recipient there must be an existing mailbox (<c>550 5.1.1</c>
     /// at RCPT, so the client learns it at once instead of the message being dropped after DATA).
+    /// Used to build the default <see cref="Acceptance"/> pipeline.
     /// </summary>
     public IReadOnlyCollection<string> LocalDomains { get; set; } = [];
+
+    /// <summary>
+    /// Which recipients are taken, at RCPT and at the end of DATA; the host passes the pipeline it
+    /// also gives the local submission. Null: <see cref="LocalRecipientPolicy"/> over
+    /// <see cref="LocalDomains"/>, other domains passed on for delivery (no check when there is no local domain).
+    /// </summary>
+    public AcceptancePipeline? Acceptance { get; set; }
 
     /// <summary>The identity provider's discovery document, named in OAUTHBEARER error challenges (RFC 7628 §3.2.2).</summary>
     public Uri? OpenIdConfiguration { get; set; }
@@ -33,11 +42,12 @@ public sealed class SubmissionPolicyOptions
 }
 
 /// <summary>
-/// The message submission service (RFC 6409, SPEC §3.2) over the shared SMTP session: AUTH only
-/// over TLS (<c>PLAIN</c>/<c>LOGIN</c> where passwords are allowed, <c>OAUTHBEARER</c>,
+/// The message submission service (RFC 6409, docs/protocols.md) over the shared SMTP session: AUTH
+/// only over TLS (<c>PLAIN</c>/<c>LOGIN</c> where passwords are allowed, <c>OAUTHBEARER</c>,
 /// <c>XOAUTH2</c>, <c>EXTERNAL</c> with an application certificate); MAIL only once
 /// authenticated and only as a mailbox the identity may use (<see cref="MailboxAccess"/>), the
-/// <c>From:</c> header likewise; <c>Sender:</c> set when sending for a shared mailbox; the message
+/// <c>From:</c> header likewise; recipients and the message as the <see cref="SubmissionPolicyOptions.Acceptance"/>
+/// pipeline decides; <c>Sender:</c> set when sending for a shared mailbox; the message
 /// handed to delivery, copied to the sender mailbox's Sent folder, and audited.
 /// </summary>
 public sealed class SubmissionPolicy : ISmtpPolicy
@@ -53,6 +63,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     private readonly SubmitMessage _submit;
     private readonly SubmissionPolicyOptions _options;
     private readonly AuthThrottle _throttle;
+    private readonly AcceptancePipeline _acceptance;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -77,6 +88,8 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         _time = timeProvider ?? TimeProvider.System;
         _throttle = _options.Throttle ?? new AuthThrottle(new AuthThrottleOptions(), _time);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SubmissionPolicy>();
+        _acceptance = _options.Acceptance
+            ?? (_options.LocalDomains.Count == 0 ? new AcceptancePipeline([]) : AcceptancePipeline.ForLocalDomains(store, _options.LocalDomains, refusesOtherDomains: false));
     }
 
     /// <summary>RFC 4954 §3: the mechanisms are advertised only inside TLS, so no client is tempted to send a secret in clear.</summary>
@@ -368,22 +381,24 @@ public sealed class SubmissionPolicy : ISmtpPolicy
             return decision is null ? SmtpReplies.SenderNotAllowed : SmtpReplies.SenderNotAllowed.WithText("Sender address not allowed: " + decision.English);
         }
 
-        transaction.PolicyState = mailbox;
+        transaction.PolicyState = new AcceptanceEnvelope(transaction.ReversePath, session) { SenderMailbox = mailbox };
         return SmtpReplies.SenderOk;
     }
 
     public async ValueTask<SmtpReply> OnRecipientAsync(SmtpSessionContext session, SmtpTransaction transaction, RcptToCommand command, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(command);
-        var at = command.Recipient.LastIndexOf('@');
-        var domain = at < 0 ? string.Empty : command.Recipient[(at + 1)..];
-        if (_options.LocalDomains.Contains(domain, StringComparer.OrdinalIgnoreCase)
-            && await _store.FindMailboxAsync(command.Recipient, cancellationToken).ConfigureAwait(false) is null)
+        try
         {
-            return SmtpReplies.UnknownMailbox;
+            return await _acceptance.CheckRecipientAsync((AcceptanceEnvelope)transaction.PolicyState!, new AcceptanceRecipient(command.Recipient), cancellationToken).ConfigureAwait(false);
         }
-
-        return SmtpReplies.RecipientOk;
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SubmissionLog.LookupFailed(_logger, session.SessionId, ex);
+            return SmtpReplies.StorageFailure;
+        }
     }
 
     public async ValueTask<SmtpReply> OnMessageAsync(SmtpSessionContext session, SmtpTransaction transaction, SmtpMessageContent message, CancellationToken cancellationToken = default)
@@ -392,7 +407,8 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(message);
         var principal = State(session).Principal!;
-        var mailbox = (MailboxRecord)transaction.PolicyState!;
+        var envelope = (AcceptanceEnvelope)transaction.PolicyState!;
+        var mailbox = envelope.SenderMailbox!;
 
         var from = SenderHeader.FromAddresses(message.Content);
         var fromAllowed = from.Count > 0;
@@ -410,6 +426,14 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         {
             await AuditAsync(session, principal.AuditActor, mailbox.Address, SendAction, "denied", "From: header not allowed", cancellationToken).ConfigureAwait(false);
             return SmtpReplies.FromHeaderNotAllowed;
+        }
+
+        // A stage that fails is answered by the session (451 4.3.0); nothing is stored.
+        var verdict = await _acceptance.CheckMessageAsync(envelope, message.Content, cancellationToken).ConfigureAwait(false);
+        if (verdict.TransactionReply is { } refusal)
+        {
+            await AuditAsync(session, principal.AuditActor, mailbox.Address, SendAction, "denied", "refused by an acceptance rule", cancellationToken).ConfigureAwait(false);
+            return refusal;
         }
 
         ReadOnlyMemory<byte> raw = mailbox.Kind is MailboxKind.Organisational or MailboxKind.Practice

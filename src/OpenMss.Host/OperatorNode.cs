@@ -188,7 +188,7 @@ public sealed class OperatorNode : IAsyncDisposable
         var relayAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: true);
         _localAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: false);
 
-        var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false);
+        var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false, time);
         var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
         {
             Acceptance = relayAcceptance,
@@ -280,8 +280,9 @@ public sealed class OperatorNode : IAsyncDisposable
     }
 
     /// <summary>An SMTP listener's options: relay and submission share the limits of <c>relay</c> in the configuration.</summary>
-    private SmtpServerOptions SmtpOptions(string listen, bool implicitTls) => new()
+    private SmtpServerOptions SmtpOptions(string listen, bool implicitTls, TimeProvider time) => new()
     {
+        TimeProvider = time,
         EndPoint = ParseEndPoint(listen),
         HostName = Config.HostName,
         ServerCertificate = Certificate,
@@ -366,12 +367,12 @@ public sealed class OperatorNode : IAsyncDisposable
             loggerFactory,
             time);
 
-        _submission = new SmtpServer(SmtpOptions(Config.Submission!.Listen, implicitTls: false), policy, loggerFactory);
+        _submission = new SmtpServer(SmtpOptions(Config.Submission!.Listen, implicitTls: false, time), policy, loggerFactory);
         await _submission.StartAsync(cancellationToken);
         _owned.Add(_submission);
         if (!string.IsNullOrWhiteSpace(Config.Submission.ImplicitTlsListen))
         {
-            _submissionTls = new SmtpServer(SmtpOptions(Config.Submission.ImplicitTlsListen, implicitTls: true), policy, loggerFactory);
+            _submissionTls = new SmtpServer(SmtpOptions(Config.Submission.ImplicitTlsListen, implicitTls: true, time), policy, loggerFactory);
             await _submissionTls.StartAsync(cancellationToken);
             _owned.Add(_submissionTls);
         }

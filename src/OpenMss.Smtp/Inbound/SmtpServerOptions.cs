@@ -73,6 +73,9 @@ public sealed class SmtpServerOptions
     /// <summary>Time for the client to complete the TLS handshake after STARTTLS.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The clock of the session timeouts above (the system's by default; tests use a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>How long <see cref="SmtpServer.StopAsync"/> waits for transactions in progress before cutting them.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -94,6 +97,7 @@ public sealed class SmtpServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxSessionsPerAddress);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecipients, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxErrors, 1);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CommandTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DataTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TlsHandshakeTimeout, TimeSpan.Zero);

@@ -48,9 +48,9 @@ internal sealed partial class SmtpSession
         await _writer.CompleteAsync().ConfigureAwait(false);
 
         _ssl = new SslStream(_network, leaveInnerStreamOpen: true);
-        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abort))
+        using (var timer = new CancellationTokenSource(_options.TlsHandshakeTimeout, _options.TimeProvider))
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abort, timer.Token))
         {
-            handshake.CancelAfter(_options.TlsHandshakeTimeout);
             try
             {
                 await _ssl.AuthenticateAsServerAsync(tlsOptions, handshake.Token).ConfigureAwait(false);

@@ -47,7 +47,7 @@ internal sealed partial class SmtpSession
     private SslStream? _ssl;
     private PipeReader _reader;
     private PipeWriter _writer;
-    private CancellationTokenSource _timeout = new();
+    private CancellationTokenSource _timeout;
     private SmtpDataDecoder? _decoder;
     private int _lineLength;
     private bool _discarding;
@@ -80,6 +80,7 @@ internal sealed partial class SmtpSession
     {
         _server = server;
         _options = server.Options;
+        _timeout = NewTimeout();
         _policy = server.Policy;
         _logger = server.Logger;
         _socket = socket;
@@ -476,9 +477,12 @@ internal sealed partial class SmtpSession
         if (!_timeout.TryReset())
         {
             _timeout.Dispose();
-            _timeout = new CancellationTokenSource();
+            _timeout = NewTimeout();
         }
     }
+
+    // Armed with CancelAfter on the configured clock.
+    private CancellationTokenSource NewTimeout() => new(Timeout.InfiniteTimeSpan, _options.TimeProvider);
 
     // ---- Writing replies ---------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ internal sealed class ImapHarness : IAsyncDisposable
 
     public ImapTlsMode Mode { get; init; } = ImapTlsMode.Implicit;
 
-    public static ImapClient NewClient() => new() { Timeout = 15000, ServerCertificateValidationCallback = ChainsToTestAnchor, CheckCertificateRevocation = false };
+    public static ImapClient NewClient() => new() { Timeout = 60000, ServerCertificateValidationCallback = ChainsToTestAnchor, CheckCertificateRevocation = false };
 
     /// <summary>Validates the server's chain against the test trust anchor (the name is checked by Trust's own tests).</summary>
     public static bool ChainsToTestAnchor(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

@@ -18,7 +18,7 @@ public class MailKitInteropTests
         var client = new SmtpClient
         {
             LocalDomain = "client.pharmacien.mssante.fr",
-            Timeout = 15000,
+            Timeout = 60000,
 
             // The server's identity is the business of OpenMss.Trust's own tests.
             ServerCertificateValidationCallback = (_, _, _, _) => true,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using OpenMss.Smtp.Protocol;
 using OpenMss.Smtp.Tests.Support;
 using OpenMss.Testing;
@@ -271,9 +272,12 @@ public class SessionTests
     [Fact]
     public async Task An_idle_client_gets_421_4_4_2_and_is_disconnected()
     {
-        await using var harness = await ServerHarness.StartAsync(new RecordingPolicy(), o => o.CommandTimeout = TimeSpan.FromMilliseconds(300));
+        var time = new FakeTimeProvider();
+        await using var harness = await ServerHarness.StartAsync(new RecordingPolicy(), o => o.TimeProvider = time);
         using var client = harness.Connect();
         client.Ehlo();
+        Assert.False(client.HasSomethingToRead);
+        await LetTimePassUntilTheServerSpeaksAsync(time, new OpenMss.Smtp.Inbound.SmtpServerOptions().CommandTimeout, client);
         client.Expect("421 4.4.2");
         Assert.True(client.IsClosedByServer());
     }
@@ -282,13 +286,15 @@ public class SessionTests
     public async Task A_stalled_message_gets_421_4_4_2_and_nothing_is_delivered()
     {
         var policy = new RecordingPolicy();
-        await using var harness = await ServerHarness.StartAsync(policy, o => o.DataTimeout = TimeSpan.FromMilliseconds(300));
+        var time = new FakeTimeProvider();
+        await using var harness = await ServerHarness.StartAsync(policy, o => o.TimeProvider = time);
         using var client = harness.Connect();
         client.Ehlo();
         client.Send("MAIL FROM:<a@pharmacien.mssante.fr>").Expect("250");
         client.Send("RCPT TO:<b@medecin.mssante.fr>").Expect("250");
         client.Send("DATA").Expect("354");
         client.SendRaw("Subject: half\r\n\r\nhalf a message");
+        await LetTimePassUntilTheServerSpeaksAsync(time, new OpenMss.Smtp.Inbound.SmtpServerOptions().DataTimeout, client);
         client.Expect("421 4.4.2");
         Assert.True(client.IsClosedByServer());
         Assert.Empty(policy.Messages);
@@ -466,6 +472,22 @@ public class SessionTests
         Assert.Single(helo.Lines);
         client.Send("MAIL FROM:<a@pharmacien.mssante.fr>").Expect("250");
     }
+
+    /// <summary>
+    /// Moves the server's clock on by <paramref name="step"/> until the server writes something: the
+    /// timeout fires when the test says, however long the server took to arm it.
+    /// </summary>
+    private static Task LetTimePassUntilTheServerSpeaksAsync(FakeTimeProvider time, TimeSpan step, SmtpTestClient client) =>
+        Eventually.WaitUntilAsync(() =>
+        {
+            if (client.HasSomethingToRead)
+            {
+                return true;
+            }
+
+            time.Advance(step);
+            return false;
+        }, "the server's timeout");
 
     private static Task WaitForActiveSessionsAsync(ServerHarness harness, int atMost) =>
         Eventually.WaitUntilAsync(() => harness.Server.ActiveSessions <= atMost, $"at most {atMost} active session(s)");

@@ -22,7 +22,7 @@ public class SubmissionTests
         var client = new SmtpClient
         {
             LocalDomain = "poste-1.pharmacie.example",
-            Timeout = 15000,
+            Timeout = 60000,
             ServerCertificateValidationCallback = (_, _, _, _) => true,
         };
         if (certificate is not null)

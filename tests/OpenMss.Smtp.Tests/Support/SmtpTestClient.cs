@@ -26,7 +26,8 @@ public sealed record SmtpResponse(int Code, IReadOnlyList<string> Lines)
 /// </summary>
 public sealed class SmtpTestClient : IDisposable
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    // Only a guard against a test that would hang: a busy machine may be slow to answer.
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     private readonly TcpClient _tcp;
     private readonly byte[] _buffer = new byte[64 * 1024];
@@ -44,6 +45,9 @@ public sealed class SmtpTestClient : IDisposable
     }
 
     public bool IsTls => _stream is SslStream;
+
+    /// <summary>True when the server has sent something not read yet (or closed the connection).</summary>
+    public bool HasSomethingToRead => _start < _end || _tcp.Available > 0 || _tcp.Client.Poll(0, SelectMode.SelectRead);
 
     public SslStream? Tls => _stream as SslStream;
 

@@ -10,7 +10,7 @@ namespace OpenMss.Trust.Tests.Validation;
 
 public sealed class TlsHandshakeTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Theory]
     [InlineData(SslProtocols.Tls12)]

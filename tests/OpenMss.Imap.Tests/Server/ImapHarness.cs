@@ -246,7 +246,7 @@ internal sealed class RawImapClient(TcpClient tcp, Stream stream) : IDisposable
 
     public async Task<string?> ReadLineAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var buffer = new byte[4096];
         while (true)
         {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 root_dir=$(pwd)
 source eng/postgres.sh
 
-ensure_packages python3 swaks postgresql mbsync chromium
+ensure_packages python3 swaks postgresql mbsync chromium libnss3-tools
 # Test databases are thrown away: durability settings off for speed (the durability tests use SQLite files).
 start_throwaway_postgres fsync=off full_page_writes=off synchronous_commit=off
 

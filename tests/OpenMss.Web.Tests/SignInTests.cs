@@ -10,6 +10,7 @@ using OpenMss.Core.Identifiers;
 using OpenMss.Identity;
 using OpenMss.Identity.Accounts;
 using OpenMss.Testing;
+using OpenMss.Web.Hosting;
 using OpenMss.Web.Pages;
 using OpenMss.Web.SignIn;
 
@@ -60,6 +61,7 @@ public sealed partial class SignInTests : IAsyncLifetime
                     FrenchLayout.Result(FrenchLayout.Render("Espace", "Espace de test", null, "<h1>Bonjour " + FrenchLayout.Encode(http.User.Identity?.Name) + "</h1>")));
             },
             port: _appPort,
+            dataProtectionKeys: Path.Combine(_folder.FullName, "app-keys"),
             configure: builder => builder.AddOpenMssSignIn(new OpenMssSignInOptions
             {
                 Authority = _provider.Issuer,
@@ -125,6 +127,29 @@ public sealed partial class SignInTests : IAsyncLifetime
         // The session is the cookie: another visit goes straight to the page.
         using var again = await browser.GetAsync("/espace");
         Assert.Equal(new Uri(AppUrl, "espace"), again.RequestMessage!.RequestUri);
+
+        // The keys protecting that cookie are in the app's own folder, which only its owner may enter.
+        var keys = Path.Combine(_folder.FullName, "app-keys");
+        Assert.NotEmpty(System.IO.Directory.GetFiles(keys, "key-*.xml"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+    }
+
+    [Fact]
+    public void Sign_in_is_refused_without_a_key_ring_folder_of_its_own()
+    {
+        var builder = OpenMssWebExtensions.CreateBuilder("OpenMss.Web.Tests");
+        builder.AddOpenMssWeb(new OpenMssWebOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            ServerCertificate = TestSite.Certificate.Value,
+            LoggerFactory = NullLoggerFactory.Instance,
+        });
+        Assert.Throws<InvalidOperationException>(() => builder.AddOpenMssSignIn(new OpenMssSignInOptions
+        {
+            Authority = _provider.Issuer,
+            TrustAnchor = TestPki.Anchor,
+            ClientId = ClientId,
+        }));
     }
 
     [Fact]

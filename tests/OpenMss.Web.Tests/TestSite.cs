@@ -37,7 +37,8 @@ internal sealed class TestSite : IAsyncDisposable
         Action<WebApplication> map,
         bool production = true,
         int port = 0,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        string? dataProtectionKeys = null)
     {
         var builder = OpenMssWebExtensions.CreateBuilder("OpenMss.Web.Tests");
         builder.AddOpenMssWeb(new OpenMssWebOptions
@@ -46,6 +47,7 @@ internal sealed class TestSite : IAsyncDisposable
             ServerCertificate = Certificate.Value,
             Production = production,
             LoggerFactory = NullLoggerFactory.Instance,
+            DataProtectionKeysDirectory = dataProtectionKeys,
         });
         configure?.Invoke(builder);
         var app = builder.Build();

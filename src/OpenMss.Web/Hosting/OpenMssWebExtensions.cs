@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpsPolicy;
@@ -42,7 +43,7 @@ public static class OpenMssWebExtensions
             Args = [],
         });
 
-    /// <summary>Configures the listener, logging, problem details, antiforgery and HSTS.</summary>
+    /// <summary>Configures the listener, logging, problem details, HSTS, and antiforgery when <see cref="OpenMssWebOptions.DataProtectionKeysDirectory"/> is set.</summary>
     /// <exception cref="ArgumentException">Plain HTTP on a non-loopback address, or a certificate without its key.</exception>
     public static WebApplicationBuilder AddOpenMssWeb(this WebApplicationBuilder builder, OpenMssWebOptions options)
     {
@@ -90,14 +91,21 @@ public static class OpenMssWebExtensions
             context.ProblemDetails.Extensions.Remove("exception");
             context.ProblemDetails.Detail = context.Exception is null ? context.ProblemDetails.Detail : null;
         });
-        builder.Services.AddAntiforgery(antiforgery =>
+        if (options.DataProtectionKeysDirectory is { } keys)
         {
-            antiforgery.Cookie.Name = options.CookiePrefix + "_af";
-            antiforgery.Cookie.HttpOnly = true;
-            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
-            antiforgery.Cookie.SecurePolicy = secure;
-            antiforgery.FormFieldName = "__RequestVerificationToken";
-        });
+            builder.Services.AddDataProtection()
+                .SetApplicationName("openmss-" + options.CookiePrefix)
+                .PersistKeysToFileSystem(PrivateDirectory(keys));
+            builder.Services.AddAntiforgery(antiforgery =>
+            {
+                antiforgery.Cookie.Name = options.CookiePrefix + "_af";
+                antiforgery.Cookie.HttpOnly = true;
+                antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+                antiforgery.Cookie.SecurePolicy = secure;
+                antiforgery.FormFieldName = "__RequestVerificationToken";
+            });
+        }
+
         builder.Services.AddHsts(hsts =>
         {
             hsts.MaxAge = options.HstsMaxAge;
@@ -106,6 +114,21 @@ public static class OpenMssWebExtensions
             hsts.ExcludedHosts.Clear();
         });
         return builder;
+    }
+
+    /// <summary>A folder only its owner can enter (0700): the key ring's XML files hold keys unencrypted.</summary>
+    private static DirectoryInfo PrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return System.IO.Directory.CreateDirectory(path);
+        }
+
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var folder = System.IO.Directory.CreateDirectory(path, OwnerOnly);
+        // CreateDirectory leaves an existing folder's mode alone: tighten it as well.
+        File.SetUnixFileMode(folder.FullName, OwnerOnly);
+        return folder;
     }
 
     /// <summary>

@@ -60,6 +60,14 @@ public sealed class OpenMssWebOptions
     /// <summary>Default <c>Cache-Control</c> of answers (an endpoint may set its own); null sets none.</summary>
     public string? CacheControl { get; init; } = "no-store";
 
-    /// <summary>Prefix of the antiforgery cookie's name, distinct per surface sharing a host.</summary>
+    /// <summary>
+    /// Where the ASP.NET Core DataProtection key ring is kept (a folder only its owner may enter), for
+    /// a surface with forms (antiforgery) or a sign-in session (<c>AddOpenMssSignIn</c>). Null: no
+    /// antiforgery and no key ring, so nothing is written under <c>$HOME/.aspnet</c> (the framework's
+    /// default, where the keys would sit unencrypted) by a surface that has neither.
+    /// </summary>
+    public string? DataProtectionKeysDirectory { get; init; }
+
+    /// <summary>Prefix of the antiforgery cookie's name and of the key ring's application name, distinct per surface sharing a host.</summary>
     public string CookiePrefix { get; init; } = "openmss";
 }

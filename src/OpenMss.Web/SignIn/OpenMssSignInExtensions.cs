@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using OpenMss.Trust;
+using OpenMss.Web.Hosting;
 
 namespace OpenMss.Web.SignIn;
 
@@ -27,6 +28,14 @@ public static class OpenMssSignInExtensions
         if (!options.Authority.IsAbsoluteUri || options.Authority.Scheme != Uri.UriSchemeHttps)
         {
             throw new ArgumentException("The identity provider is reached over HTTPS only.", nameof(options));
+        }
+
+        // The session cookie is protected by the DataProtection key ring: without a folder of its
+        // own the framework would keep the keys, unencrypted, under $HOME/.aspnet.
+        var web = builder.Services.LastOrDefault(d => d.ServiceType == typeof(OpenMssWebOptions))?.ImplementationInstance as OpenMssWebOptions;
+        if (web?.DataProtectionKeysDirectory is null)
+        {
+            throw new InvalidOperationException("Call AddOpenMssWeb with a DataProtectionKeysDirectory before AddOpenMssSignIn.");
         }
 
         var validator = new TrustValidator(options.TrustAnchor);

@@ -1,9 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenMss.Directory.Client;
 using OpenMss.Host.Configuration;
@@ -13,13 +9,12 @@ using OpenMss.Smtp.Acceptance;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Storage;
 using OpenMss.Trust;
-using OpenTelemetry.Metrics;
 
 namespace OpenMss.Host;
 
 /// <summary>
 /// One running operator: its store, the operator-to-operator SMTP relay, the delivery queue
-/// worker and its HTTP endpoint (<c>/health</c>, <c>/metrics</c>). <c>openmss serve</c> runs one;
+/// worker and its HTTPS endpoint (<see cref="OperatorWeb"/>: <c>/health</c>, <c>/metrics</c>, autoconfiguration). <c>openmss serve</c> runs one;
 /// the demo runs several in one process.
 /// </summary>
 public sealed class OperatorNode : IAsyncDisposable
@@ -29,7 +24,7 @@ public sealed class OperatorNode : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _workerTask = Task.CompletedTask;
     private Task _maintenanceTask = Task.CompletedTask;
-    private WebApplication? _web;
+    private OperatorWeb? _web;
     private SmtpServer? _relay;
     private SmtpServer? _submission;
     private SmtpServer? _submissionTls;
@@ -61,7 +56,7 @@ public sealed class OperatorNode : IAsyncDisposable
     public IPEndPoint? SubmissionTlsEndPoint => _submissionTls?.LocalEndPoint;
 
     /// <summary>The IMAP listeners and their TLS mode (<c>SSL</c> or <c>STARTTLS</c>), for autoconfiguration.</summary>
-    private IEnumerable<(IPEndPoint EndPoint, string SocketType)> ImapEndPoints()
+    internal IEnumerable<(IPEndPoint EndPoint, string SocketType)> ImapEndPoints()
     {
         if (_imapTls is not null)
         {
@@ -87,7 +82,7 @@ public sealed class OperatorNode : IAsyncDisposable
     public int CloseImapSessions(string mailboxAddress, string? actor = null) =>
         (_imap?.CloseSessions(mailboxAddress, actor) ?? 0) + (_imapTls?.CloseSessions(mailboxAddress, actor) ?? 0);
 
-    /// <summary>The base URL of the node's HTTP endpoint.</summary>
+    /// <summary>The base URL of the node's HTTPS endpoint (<see cref="OperatorWeb"/>).</summary>
     public Uri WebUrl { get; private set; } = null!;
 
     /// <summary>The national directory's client, when the configuration names one.</summary>
@@ -241,9 +236,8 @@ public sealed class OperatorNode : IAsyncDisposable
             await StartImapAsync(loggerFactory, time, cancellationToken);
         }
 
-        _web = BuildWeb(loggerFactory);
-        await _web.StartAsync(cancellationToken);
-        WebUrl = new Uri(_web.Urls.First());
+        _web = await OperatorWeb.StartAsync(this, Certificate, loggerFactory, cancellationToken);
+        WebUrl = _web.Url;
         _logger.LogInformation("Operator {Name} up: relay {Relay}, web {Web}", Config.Name, RelayEndPoint, WebUrl);
     }
 
@@ -378,93 +372,6 @@ public sealed class OperatorNode : IAsyncDisposable
         }
     }
 
-    private WebApplication BuildWeb(ILoggerFactory loggerFactory)
-    {
-        // Never Development (no developer exception page), and no appsettings.json or command line
-        // read from the working folder: only the operator's configuration decides what listens.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = Microsoft.Extensions.Hosting.Environments.Production,
-            ApplicationName = typeof(OperatorNode).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Logging.ClearProviders();
-        // The framework logs request URLs at Information (autoconfig's ?emailaddress= is a mailbox
-        // address, a patient's one carries the INS): only its warnings and errors reach the operator's logs.
-        builder.Logging.AddProvider(new OpenMss.Directory.Api.ForwardingLoggerProvider(loggerFactory));
-        // Everything else at any level: the caller's own filters decide.
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
-        var listen = ParseEndPoint(Config.Web.Listen);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 64 * 1024;
-            k.Listen(listen);
-        });
-        builder.Services.AddProblemDetails();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(OpenMss.Smtp.Inbound.SmtpMetrics.MeterName, DeliveryMetrics.MeterName)
-            .AddPrometheusExporter());
-
-        var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.Use((context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-            headers.CacheControl = "no-store";
-            return next(context);
-        });
-        app.MapGet("/health", async (CancellationToken ct) =>
-        {
-            var depth = await Store.CountQueueAsync(ct);
-            return Results.Json(new { status = "ok", @operator = Config.Name, domains = Config.Domains, queueDepth = depth });
-        });
-        app.MapPrometheusScrapingEndpoint("/metrics");
-
-        // Mail client autoconfiguration (Thunderbird's clientConfig), for the operator's domains.
-        IResult AutoconfigFor(string? emailAddress)
-        {
-            var at = emailAddress?.LastIndexOf('@') ?? -1;
-            var domain = at > 0 ? emailAddress![(at + 1)..].ToLowerInvariant() : null;
-            if (domain is null || !Config.Domains.Contains(domain, StringComparer.OrdinalIgnoreCase))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Domaine inconnu",
-                    detail: "Cette adresse n'est pas hébergée par cet opérateur.");
-            }
-
-            var incoming = new List<Autoconfig.Server>();
-            foreach (var (endPoint, socket) in ImapEndPoints())
-            {
-                incoming.Add(new Autoconfig.Server("imap", Autoconfig.HostFor(endPoint, Config.HostName), endPoint.Port, socket));
-            }
-
-            var outgoing = new List<Autoconfig.Server>();
-            if (SubmissionTlsEndPoint is { } tls)
-            {
-                outgoing.Add(new Autoconfig.Server("smtp", Autoconfig.HostFor(tls, Config.HostName), tls.Port, "SSL"));
-            }
-
-            if (SubmissionEndPoint is { } starttls)
-            {
-                outgoing.Add(new Autoconfig.Server("smtp", Autoconfig.HostFor(starttls, Config.HostName), starttls.Port, "STARTTLS"));
-            }
-
-            var document = Autoconfig.Build(domain, Config.Name, incoming, outgoing, Config.Submission?.AllowPasswords == true);
-            return Results.Text(document.Declaration + "\n" + document.Root, "application/xml", System.Text.Encoding.UTF8);
-        }
-
-        app.MapGet("/.well-known/autoconfig/mail/config-v1.1.xml", (string? emailaddress) => AutoconfigFor(emailaddress));
-        app.MapGet("/mail/config-v1.1.xml", (string? emailaddress) => AutoconfigFor(emailaddress));
-        return app;
-    }
-
     /// <summary>Daily housekeeping: audit events past the retention period are deleted.</summary>
     private async Task MaintainAsync(TimeProvider time, CancellationToken cancellationToken)
     {
@@ -559,7 +466,6 @@ public sealed class OperatorNode : IAsyncDisposable
         await _stopping.CancelAsync();
         if (_web is not null)
         {
-            await _web.StopAsync();
             await _web.DisposeAsync();
         }
 

@@ -14,15 +14,16 @@ using OpenIddict.Server;
 using OpenMss.Identity.Accounts;
 using OpenMss.Identity.Endpoints;
 using OpenMss.Identity.Keys;
-using OpenMss.Identity.Logging;
 using OpenMss.Identity.SignIn;
 using OpenMss.Identity.Storage;
+using OpenMss.Web.Hosting;
+using OpenMss.Web.Logging;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OpenMss.Identity;
 
 /// <summary>
-/// The OpenID Connect provider standing in for Pro Santé Connect (SPEC §2, issue 4 point 3): a
+/// The OpenID Connect provider standing in for Pro Santé Connect (OpenID Connect Core 1.0): a
 /// standard OpenIddict server on Kestrel where professionals sign in with their RPPS, a password and
 /// a TOTP code (the e-CPS stand-in). It issues JWT access tokens (RS256, <c>sub</c> = idNat_PS,
 /// claims <c>name</c> and <c>rpps</c>, audience <c>openmss-mail</c> for the <c>mail</c> scope) by the
@@ -89,11 +90,11 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var settings = Resolve(options);
 
-        var hostLoggerFactory = LoggerFactory.Create(logging =>
-        {
-            logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
-            ForwardingLoggerProvider.AddFilters(logging, options.FrameworkLogLevel);
-        });
+        // Framework categories held at Warning by default: at Information OpenIddict logs whole requests
+        // (custom fields unredacted), ASP.NET Core logs URLs, and EF Core logs SQL. Never below
+        // Information: at Debug OpenIddict logs every token it creates, in full.
+        var frameworkLevel = options.FrameworkLogLevel < LogLevel.Information ? LogLevel.Information : options.FrameworkLogLevel;
+        var hostLoggerFactory = LoggerFactory.Create(logging => ForwardingLoggerProvider.Bridge(logging, loggerFactory, frameworkLevel, FrameworkCategories));
         var started = false;
         try
         {
@@ -119,10 +120,18 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                 ApplicationName = typeof(IdentityProvider).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            ConfigureKestrel(builder, options);
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
-            ForwardingLoggerProvider.AddFilters(builder.Logging, options.FrameworkLogLevel);
+            builder.WebHost.UseKestrelCore();
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.AddOpenMssWeb(new OpenMssWebOptions
+            {
+                Listen = options.ListenEndPoint,
+                ServerCertificate = options.ServerCertificate,
+                Production = options.Production,
+                LoggerFactory = loggerFactory,
+                FrameworkLogLevel = frameworkLevel,
+                FrameworkCategories = FrameworkCategories,
+                CookiePrefix = "openmss_idp",
+            });
             ConfigureServices(builder.Services, options, settings, signingKey, encryptionKey, issuerSlot);
             builder.Services.AddSingleton(accounts);
             builder.Services.AddSingleton(signIn);
@@ -137,10 +146,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             {
                 await PrepareDatabaseAsync(app, options, audit, throttle, cancellationToken).ConfigureAwait(false);
 
-                // SPEC §3.3: errors outside the OAuth protocol (unknown path, failure) are RFC 9457
-                // problem details, never a stack trace; OAuth errors keep their RFC 6749 JSON bodies.
-                app.UseExceptionHandler();
-                app.UseStatusCodePages();
+                // Errors outside the OAuth protocol (unknown path, failure) are RFC 9457 problem
+                // details, never a stack trace; OAuth errors keep their RFC 6749 JSON bodies.
+                app.UseOpenMssWeb();
 
                 // Until the issuer is known (it may depend on the bound port) every request waits outside.
                 app.Use((context, next) => issuerSlot.Ready ? next(context) : Unavailable(context));
@@ -282,35 +290,11 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
         return new ResolvedSettings(database, signingKeyPath, encryptionKeyPath, secretsKeyPath, dataProtectionKeysPath);
     }
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, IdentityProviderOptions options)
-    {
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            kestrel.Listen(options.ListenEndPoint, listen =>
-            {
-                if (options.ServerCertificate is { } certificate)
-                {
-                    listen.UseHttps(https =>
-                    {
-                        https.ServerCertificate = certificate;
-                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                    });
-                }
-            });
-        });
-    }
-
     private static void ConfigureServices(IServiceCollection services, IdentityProviderOptions options, ResolvedSettings settings,
         Microsoft.IdentityModel.Tokens.SecurityKey signingKey, Microsoft.IdentityModel.Tokens.SecurityKey encryptionKey, IssuerSlot issuerSlot)
     {
         services.AddLogging();
         services.AddRouting();
-        services.AddProblemDetails();
 
         // Cookies and antiforgery tokens are protected with DataProtection keys. Replacing only the
         // provider with an ephemeral one is not enough: AddAntiforgery/AddAuthentication still
@@ -429,6 +413,8 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Identity provider {Issuer} started (database {Database})")]
     private static partial void LogStarted(ILogger logger, Uri issuer, IdentityDatabase database);
+
+    private static readonly string[] FrameworkCategories = ["OpenIddict"];
 
     private sealed record ResolvedSettings(IdentityDatabase Database, string SigningKeyPath, string EncryptionKeyPath, string SecretsKeyPath, string DataProtectionKeysPath);
 

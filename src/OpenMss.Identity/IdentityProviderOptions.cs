@@ -18,6 +18,12 @@ public sealed class IdentityProviderOptions
     public X509Certificate2? ServerCertificate { get; set; }
 
     /// <summary>
+    /// Production (the default): answers over HTTPS carry HSTS (RFC 6797). The demo on loopback turns
+    /// it off, since a browser would then pin HTTPS for <c>localhost</c> and every local service on it.
+    /// </summary>
+    public bool Production { get; set; } = true;
+
+    /// <summary>
     /// The issuer URL (<c>iss</c> of the tokens, base of the discovery document). When null it is
     /// <c>http(s)://{PublicHostName or the listen address}:{bound port}/</c>.
     /// </summary>

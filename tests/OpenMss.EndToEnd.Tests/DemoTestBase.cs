@@ -38,6 +38,10 @@ public abstract class DemoTestBase : IAsyncLifetime
     protected System.Net.IPEndPoint Endpoint(string key, int operatorIndex = 0) =>
         System.Net.IPEndPoint.Parse(Contract.GetProperty("operators")[operatorIndex].GetProperty(key).GetString()!);
 
+    /// <summary>An HTTPS client that trusts the demo's authority (the identity provider, the directory, the operators' endpoints).</summary>
+    protected HttpClient TrustingClient() =>
+        new(OpenMss.Identity.Validation.TrustAnchorHandler.Create(X509Certificate2.CreateFromPem(File.ReadAllText(Contract.GetProperty("trustAnchor").GetString()!))));
+
     /// <summary>Accepts a server certificate only when it chains to the demo's trust anchor.</summary>
     protected RemoteCertificateValidationCallback TrustAnchorValidation()
     {

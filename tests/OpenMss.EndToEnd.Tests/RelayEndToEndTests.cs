@@ -98,7 +98,7 @@ public sealed class RelayEndToEndTests
             TwoOperators.Message(TwoOperators.Pharmacist, TwoOperators.Doctor));
         await TwoOperators.WaitForInboxAsync(space.B!.Store, TwoOperators.Doctor);
 
-        using var http = new HttpClient();
+        using var http = space.WebClient(space.B);
         var health = await http.GetStringAsync(new Uri(space.B.WebUrl, "/health"));
         Assert.Contains("\"status\":\"ok\"", health, StringComparison.Ordinal);
 

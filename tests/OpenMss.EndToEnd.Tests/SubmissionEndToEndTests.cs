@@ -123,7 +123,8 @@ public sealed class SubmissionEndToEndTests : DemoTestBase
     public async Task A_mail_client_configures_itself_from_an_address()
     {
         var web = new Uri(Contract.GetProperty("operators")[0].GetProperty("web").GetString()!);
-        using var http = new HttpClient { BaseAddress = web };
+        using var http = TrustingClient();
+        http.BaseAddress = web;
         var xml = System.Xml.Linq.XDocument.Parse(await http.GetStringAsync("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=claire.martin@pharmacien.mssante.fr"));
         var smtp = xml.Descendants("outgoingServer").Select(e => (Port: int.Parse(e.Element("port")!.Value), Socket: e.Element("socketType")!.Value)).ToList();
         Assert.Contains((Endpoint("submissionTls").Port, "SSL"), smtp);
@@ -194,7 +195,7 @@ public sealed class SubmissionEndToEndTests : DemoTestBase
 
     private async Task<JsonElement> TokenRequestAsync(Dictionary<string, string> form)
     {
-        using var http = new HttpClient();
+        using var http = TrustingClient();
         var response = await http.PostAsync(new Uri(new Uri(Contract.GetProperty("identity").GetProperty("issuer").GetString()!), "connect/token"), new FormUrlEncodedContent(form));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.IsSuccessStatusCode, body.ToString());
@@ -203,7 +204,7 @@ public sealed class SubmissionEndToEndTests : DemoTestBase
 
     private async Task<string> AccessTokenAsync(JsonElement account)
     {
-        using var http = new HttpClient();
+        using var http = TrustingClient();
         var form = new Dictionary<string, string>
         {
             ["grant_type"] = "password",

@@ -48,6 +48,10 @@ public sealed class TwoOperators : IAsyncDisposable
 
     public string TrustAnchorPath => Path.Combine(Root.FullName, "ca.pem");
 
+    /// <summary>An HTTPS client of a node's web endpoint that trusts this space's authority, and nothing else.</summary>
+    public HttpClient WebClient(OperatorNode node) =>
+        new(OpenMss.Identity.Validation.TrustAnchorHandler.Create(Authority.PublicCertificate)) { BaseAddress = node.WebUrl };
+
     /// <summary>Two operators with their own stores: SQLite files, or databases on the test PostgreSQL server.</summary>
     public static async Task<TwoOperators> StartAsync(ILoggerFactory? loggers = null, StoreBackend backend = StoreBackend.Sqlite)
     {
@@ -78,13 +82,14 @@ public sealed class TwoOperators : IAsyncDisposable
 
         System.IO.Directory.CreateDirectory(dir);
         Authority.IssueOperatorCertificate(name, [domain]).Save(Path.Combine(dir, "operator.pem"), Path.Combine(dir, "operator.key"));
+        Authority.IssueOperatorCertificate(name, ["localhost"]).Save(Path.Combine(dir, "web.pem"), Path.Combine(dir, "web.key"));
         var config = new OperatorConfig
         {
             Name = name,
             Domains = [domain],
             HostName = "mx." + domain,
             Relay = new RelayConfig { Listen = "127.0.0.1:0" },
-            Web = new WebConfig { Listen = "127.0.0.1:0" },
+            Web = new WebConfig { Listen = "127.0.0.1:0", Certificate = Path.Combine(dir, "web.pem"), Key = Path.Combine(dir, "web.key"), PublicHost = "localhost" },
             Storage = storage,
             Tls = new TlsConfig
             {

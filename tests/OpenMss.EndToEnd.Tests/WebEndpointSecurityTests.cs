@@ -15,7 +15,7 @@ public sealed class WebEndpointSecurityTests
         var logs = new ConcurrentQueue<string>();
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new Capture(logs)));
         await using var space = await TwoOperators.StartAsync(loggers);
-        using var http = new HttpClient { BaseAddress = space.A.WebUrl };
+        using var http = space.WebClient(space.A);
 
         using var refused = await http.GetAsync("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=" + PatientAddress);
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
@@ -31,7 +31,7 @@ public sealed class WebEndpointSecurityTests
     public async Task Every_answer_carries_security_headers_no_server_banner_and_errors_are_problem_details()
     {
         await using var space = await TwoOperators.StartAsync();
-        using var http = new HttpClient { BaseAddress = space.A.WebUrl };
+        using var http = space.WebClient(space.A);
         foreach (var path in new[] { "/health", "/metrics", "/mail/config-v1.1.xml?emailaddress=" + Uri.EscapeDataString(TwoOperators.Pharmacist), "/nope" })
         {
             using var response = await http.GetAsync(path);

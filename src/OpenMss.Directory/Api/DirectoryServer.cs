@@ -14,11 +14,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenMss.Trust;
+using OpenMss.Web.Hosting;
 
 namespace OpenMss.Directory.Api;
 
 /// <summary>
-/// The national directory's HTTPS service (SPEC §3.3): JSON search, FHIR R4 (<c>/fhir</c>), the whitelist
+/// The national directory's HTTPS service (ANS directory guide, FHIR R4 annuaire): JSON search, FHIR R4 (<c>/fhir</c>), the whitelist
 /// (<c>/whitelist.xml</c>), the routing table (<c>/api/routing</c>), the operators' publication API
 /// (mutual TLS) and a French search page (<c>/</c>). One listener; a client certificate is asked for but
 /// not required, since only publication needs one. Every error is an RFC 9457 problem (FHIR errors are
@@ -97,56 +98,35 @@ public sealed class DirectoryServer : IAsyncDisposable
 
     private static WebApplication Build(DirectoryServerOptions options, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, IDirectoryStore store, TrustValidator validator, ILoggerFactory loggerFactory)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        var builder = OpenMssWebExtensions.CreateBuilder(typeof(DirectoryServer).Assembly.GetName().Name!);
+        builder.AddOpenMssWeb(new OpenMssWebOptions
         {
-            // Never Development: no developer exception page, no exception details in problems.
-            EnvironmentName = Environments.Production,
-            ApplicationName = typeof(DirectoryServer).Assembly.GetName().Name,
-            Args = [],
+            Listen = options.Listen,
+            ServerCertificate = certificate,
+            // A client certificate is asked for but not required: only publication needs one.
+            ConfigureHttps = https =>
+            {
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                // The handshake accepts any certificate; the publication endpoints decide with TrustValidator
+                // and answer with a problem instead of a bare TLS failure.
+                https.ClientCertificateValidation = static (_, _, _) => true;
+            },
+            Production = options.Production,
+            LoggerFactory = loggerFactory,
+            // The whitelist and routing table are fetched often; their endpoints set their own caching.
+            CacheControl = null,
         });
-        builder.Logging.ClearProviders();
-        // The framework logs every request URL (search terms, addresses) at Information: only its
-        // warnings and errors reach the caller's logs.
-        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
-        // Everything else at any level: the caller's own filters decide.
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(validator);
         builder.Services.AddSingleton(options.TimeProvider);
-        builder.Services.AddProblemDetails();
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-            kestrel.Listen(options.Listen, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-            {
-                ServerCertificate = certificate,
-                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                CheckCertificateRevocation = false,
-                // The handshake accepts any certificate; the publication endpoints decide with TrustValidator
-                // and answer with a problem instead of a bare TLS failure.
-                ClientCertificateValidation = static (_, _, _) => true,
-            }));
-        });
 
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.Use(async (context, next) =>
-        {
-            context.Response.Headers["X-Content-Type-Options"] = "nosniff";
-            // Search terms are in the page URL: never send them on to another site.
-            context.Response.Headers["Referrer-Policy"] = "no-referrer";
-            await next(context);
-        });
+        app.UseOpenMssWeb();
 
         SearchEndpoints.Map(app);
         FhirEndpoints.Map(app);

@@ -37,4 +37,10 @@ public sealed class DirectoryServerOptions
     /// they were configured with, not against this one.
     /// </summary>
     public string? PublicHost { get; set; }
+
+    /// <summary>
+    /// Production (the default): answers carry HSTS (RFC 6797). The demo on loopback turns it off,
+    /// since a browser would then pin HTTPS for <c>localhost</c> and every local service on it.
+    /// </summary>
+    public bool Production { get; set; } = true;
 }

@@ -127,6 +127,11 @@ public sealed class OperatorConfig
         Require(Tls.Certificate, "tls.certificate");
         Require(Tls.Key, "tls.key");
         Require(Tls.TrustAnchor, "tls.trustAnchor");
+        if (string.IsNullOrWhiteSpace(Web.Certificate) != string.IsNullOrWhiteSpace(Web.Key))
+        {
+            throw new ConfigurationException("'web.certificate' and 'web.key' go together.");
+        }
+
         Require(Whitelist.Source, "whitelist.source");
         Require(Storage.ConnectionString, "storage.connectionString");
         if (Storage.Provider is not ("sqlite" or "postgres"))
@@ -184,6 +189,8 @@ public sealed class OperatorConfig
         Tls.Key = Resolve(Tls.Key);
         Tls.TrustAnchor = Resolve(Tls.TrustAnchor);
         Tls.Crl = Resolve(Tls.Crl);
+        Web.Certificate = Resolve(Web.Certificate);
+        Web.Key = Resolve(Web.Key);
         Whitelist.Source = Resolve(Whitelist.Source);
         Storage.EncryptionKeyFile = Resolve(Storage.EncryptionKeyFile);
         if (Identity is not null)
@@ -218,10 +225,29 @@ public sealed class RelayConfig
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
-/// <summary>The node's HTTP endpoint: <c>/health</c>, <c>/metrics</c>.</summary>
+/// <summary>The node's HTTPS endpoint: <c>/health</c>, <c>/metrics</c>, mail client autoconfiguration.</summary>
 public sealed class WebConfig
 {
+    /// <summary><c>host:port</c>; port 0 picks a free port.</summary>
     public string Listen { get; set; } = "127.0.0.1:8080";
+
+    /// <summary>
+    /// The endpoint's server certificate (PEM), issued by the trust authority for <see cref="PublicHost"/>.
+    /// Default: the operator certificate of <c>tls.certificate</c>.
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>Its private key (PEM); required with <see cref="Certificate"/>.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>The host name in the endpoint's URL (one the certificate names). Default: the listen address.</summary>
+    public string? PublicHost { get; set; }
+
+    /// <summary>
+    /// Production (the default): answers carry HSTS (RFC 6797). Turn it off only on loopback (the
+    /// demo), where a browser would otherwise pin HTTPS for <c>localhost</c>.
+    /// </summary>
+    public bool Production { get; set; } = true;
 }
 
 public sealed class StorageConfig

@@ -11,8 +11,10 @@ using OpenMss.Trust;
 namespace OpenMss.Host.Demo;
 
 /// <summary>
-/// A whole local trust space in one process, on loopback only, with embedded storage
-/// (SPEC §3.4): the trust authority, the whitelist and every demo operator. Writes
+/// A whole local trust space in one process, on loopback only, with embedded storage: the trust
+/// authority, the directory, the identity provider and every demo operator. Every web surface speaks
+/// HTTPS with a certificate from the demo's authority, for <c>localhost</c>; none sends HSTS, which
+/// would pin HTTPS for every local service in the user's browser (docs/configuration.md). Writes
 /// <c>&lt;data&gt;/demo.json</c> once every listener accepts connections; a second start on the same
 /// folder reuses its authority, certificates and mailboxes.
 /// </summary>
@@ -87,15 +89,21 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 TrustAnchor = anchor,
                 Revocation = RevocationList.Parse(await File.ReadAllBytesAsync(layout.CrlFile, cancellationToken), anchor),
                 PublicHost = "localhost",
+                Production = false,
             },
             loggerFactory,
             cancellationToken);
 
-        // The identity provider: professionals sign in with RPPS + password + one-time code.
+        // The identity provider: professionals sign in with RPPS + password + one-time code, over
+        // HTTPS (an OpenID Connect client or a browser cookie of a health app accepts nothing less).
+        var identityCertificate = EnsureWebCertificate(authority, layout.IdentityCertificate, "Fournisseur d'identité (démo)");
         Identity = await IdentityProvider.StartAsync(
             new IdentityProviderOptions
             {
                 DataDirectory = layout.IdentityFolder,
+                ServerCertificate = IssuedCertificate.LoadWithKey(identityCertificate.Pem, identityCertificate.Key),
+                PublicHostName = "localhost",
+                Production = false,
                 Clients =
                 [
                     new IdentityClient { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true },
@@ -168,6 +176,18 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         return secret;
     }
 
+    /// <summary>A server certificate for a local web surface (<c>localhost</c>), issued once per data folder.</summary>
+    private static (string Pem, string Key) EnsureWebCertificate(CertificateAuthority authority, (string Pem, string Key) files, string name)
+    {
+        if (!File.Exists(files.Pem) || !File.Exists(files.Key))
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(files.Pem)!);
+            authority.IssueOperatorCertificate(name, ["localhost"]).Save(files.Pem, files.Key);
+        }
+
+        return files;
+    }
+
     private static CertificateAuthority CreateAuthority(string directory)
     {
         var authority = CertificateAuthority.Create("OpenMSS Demo Trust Authority");
@@ -188,13 +208,15 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             authority.IssueOperatorCertificate(op.Name, [op.Domain]).Save(certificate, key);
         }
 
+        var web = EnsureWebCertificate(authority, (Path.Combine(dir, "web.pem"), Path.Combine(dir, "web.key")), op.Name);
+
         var config = new OperatorConfig
         {
             Name = op.Name,
             Domains = [op.Domain],
             HostName = "mx." + op.Domain,
             Relay = new RelayConfig { Listen = "127.0.0.1:0" },
-            Web = new WebConfig { Listen = "127.0.0.1:0" },
+            Web = new WebConfig { Listen = "127.0.0.1:0", Certificate = web.Pem, Key = web.Key, PublicHost = "localhost", Production = false },
             Storage = new StorageConfig
             {
                 Provider = "sqlite",
@@ -388,6 +410,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         public string DirectoryFolder => Path.Combine(root, "directory");
 
         public string IdentityFolder => Path.Combine(root, "identity");
+
+        public (string Pem, string Key) IdentityCertificate => (Path.Combine(IdentityFolder, "identity.pem"), Path.Combine(IdentityFolder, "identity.key"));
 
         public string IntrospectionSecretFile => Path.Combine(root, "identity", "operators-introspection.secret");
 

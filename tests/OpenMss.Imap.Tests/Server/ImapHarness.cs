@@ -45,7 +45,7 @@ internal sealed class ImapHarness : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
-    public static async Task<ImapHarness> StartAsync(ImapTlsMode mode = ImapTlsMode.Implicit, Action<ImapServerOptions>? configure = null, Microsoft.Extensions.Logging.ILogger<ImapServer>? logger = null, StoreBackend backend = StoreBackend.Sqlite)
+    public static async Task<ImapHarness> StartAsync(ImapTlsMode mode = ImapTlsMode.Implicit, Action<ImapServerOptions>? configure = null, Microsoft.Extensions.Logging.ILogger<ImapServer>? logger = null, StoreBackend backend = StoreBackend.Sqlite, TimeProvider? time = null)
     {
         var testStore = await TestStores.CreateAsync(backend);
         var mailbox = await testStore.Store.CreateMailboxAsync(new NewMailbox(Address, MailboxKind.Personal, "Dr Martin", "810000000001"));
@@ -61,7 +61,7 @@ internal sealed class ImapHarness : IAsyncDisposable
         configure?.Invoke(options);
         var authenticator = new TestAuthenticator();
         var audit = new RecordingAudit();
-        var server = new ImapServer(options, testStore.Store, authenticator, audit, logger);
+        var server = new ImapServer(options, testStore.Store, authenticator, audit, logger, time);
         await server.StartAsync();
         return new ImapHarness(testStore, server, mailbox, authenticator, audit) { Mode = mode };
     }

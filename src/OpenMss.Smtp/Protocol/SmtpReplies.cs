@@ -49,7 +49,7 @@ public static class SmtpReplies
     /// <summary>Intermediate reply to DATA (RFC 5321 §4.1.1.4); no enhanced status code on 354.</summary>
     public static readonly SmtpReply StartMailInput = new(354, null, "Start mail input; end with <CRLF>.<CRLF>");
 
-    /// <summary>End of DATA: the message is durably stored (RFC 5321 §4.1.1.4: the 250 is a promise of delivery).</summary>
+    /// <summary>End of DATA: the message is durably stored (RFC 5321 §4.1.1.4 and §6.1).</summary>
     public static SmtpReply MessageAccepted(string id) => new(250, "2.0.0", $"Message accepted for delivery, id {id}");
 
     /// <summary>Answer to STARTTLS (RFC 3207 §4).</summary>
@@ -187,7 +187,7 @@ public static class SmtpReplies
     /// <summary>The MAIL FROM domain is not on the MSSanté whitelist.</summary>
     public static readonly SmtpReply SenderDomainNotWhitelisted = new(550, "5.7.1", "Sender domain is not on the MSSante whitelist", "not_whitelisted");
 
-    /// <summary>The recipient domain is not served by this operator: no open relay (RFC 5321 §7.9).</summary>
+    /// <summary>The recipient domain is not served by this operator: no open relay (RFC 5321 §3.6.1).</summary>
     public static readonly SmtpReply RelayDenied = new(550, "5.7.1", "Relaying denied: recipient domain is not served here", "relay_denied");
 
     /// <summary>The recipient domain is local but no such mailbox exists (RFC 3463 X.1.1).</summary>
@@ -234,9 +234,9 @@ public static class SmtpReplies
     /// <summary>RFC 4954 §6 / RFC 6409: the submission service accepts MAIL only from an authenticated client.</summary>
     public static readonly SmtpReply AuthenticationRequired = new(530, "5.7.0", "Authentication required", "auth_required");
 
-    /// <summary>RFC 6409 §4.3: the envelope sender is not a mailbox the authenticated identity may use.</summary>
+    /// <summary>RFC 6409 §6.1: the envelope sender is not a mailbox the authenticated identity may use.</summary>
     public static readonly SmtpReply SenderNotAllowed = new(550, "5.7.1", "Sender address not allowed for this authenticated identity", "sender_not_allowed");
 
-    /// <summary>RFC 6409 §4.3: the <c>From:</c> header names a mailbox the authenticated identity may not use (or none).</summary>
+    /// <summary>RFC 6409 §6.1: the <c>From:</c> header names a mailbox the authenticated identity may not use (or none).</summary>
     public static readonly SmtpReply FromHeaderNotAllowed = new(550, "5.7.1", "From: header address not allowed for this authenticated identity", "from_not_allowed");
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPEC §4 side by side: OpenMSS against Postfix (durable relay over mutual TLS) and Dovecot (IMAP
+# The quality targets of docs/benchmarks.md ("Targets") side by side: OpenMSS against Postfix (durable relay over mutual TLS) and Dovecot (IMAP
 # FETCH and body SEARCH), on this machine, in one run, with the same clients for both sides.
 #
 #   bash bench/compare.sh                  # full run (about 10 minutes), writes the dated section

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the IMAP benchmarks (SPEC §4: FETCH vs Dovecot's ~0.2 s for 20,000 envelopes and 10,000
+# Runs the IMAP benchmarks (docs/benchmarks.md, "Targets": FETCH vs Dovecot's ~0.2 s for 20,000 envelopes and 10,000
 # BODY.PEEK[HEADER], body SEARCH for a rare, a common and an absent word vs 10x Dovecot's ~130 MB/s
 # unindexed scan, IDLE with 5,000 TLS connections) on SQLite and PostgreSQL and prints their result
 # lines; record them, with the machine, in the IMAP section of docs/benchmarks.md.

@@ -11,7 +11,7 @@ using OpenMss.Imap.Server;
 using OpenMss.Storage;
 using StoreFlags = OpenMss.Storage.MessageFlags;
 
-// The IMAP half of bench/compare.sh (SPEC §4: FETCH at least as fast as Dovecot, body SEARCH ten
+// The IMAP half of bench/compare.sh (docs/benchmarks.md, "Targets": FETCH at least as fast as Dovecot, body SEARCH ten
 // times Dovecot's unindexed scan), with one client implementation (MailKit) for both servers.
 //
 //   maildir       writes the generated mailbox as a Maildir (cur/, S=size in the names, seen flags)

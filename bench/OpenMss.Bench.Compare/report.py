@@ -57,7 +57,7 @@ def section(path):
     out = [HEADING, ""]
     date = info.get("machine.date", "?")
     out.append(
-        f"`bash bench/compare.sh` (SPEC §4), run at {date}. The same client code measures both sides, on the same "
+        f"`bash bench/compare.sh` (targets above), run at {date}. The same client code measures both sides, on the same "
         "machine, the servers taking turns; servers run as their own processes and their CPU "
         "is read from /proc (utime+stime of the server process, its live children and the children it has reaped), "
         "so the load generator's CPU is not counted.")
@@ -166,7 +166,7 @@ def section(path):
             "(TLS, tagged command, literals skipped, nothing parsed: `RawImapClient.cs`, the IMAP bench's), which is "
             "the server's own speed. MB/s = bytes in the folder / best time; server CPU = median over the timed runs.")
         out.append("")
-        out.append("| command | Dovecot best (median) | Dovecot server CPU | OpenMSS best (median) | OpenMSS server CPU | OpenMSS speed vs Dovecot (time; CPU) | SPEC §4 target (time) |")
+        out.append("| command | Dovecot best (median) | Dovecot server CPU | OpenMSS best (median) | OpenMSS server CPU | OpenMSS speed vs Dovecot (time; CPU) | target (time) |")
         out.append("|---|---|---|---|---|---|---|")
         rows = [("select", "first `SELECT INBOX` (Dovecot builds its index)", None),
                 ("fetch_envelopes", f"`FETCH 1:{p.get('fetch', '?')} (FLAGS ENVELOPE)`, MailKit", 1.0),

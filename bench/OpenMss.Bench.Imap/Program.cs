@@ -10,7 +10,7 @@ using OpenMss.Imap.Server;
 using OpenMss.Storage;
 using OpenMss.Trust;
 
-// IMAP benchmarks (SPEC §4 "Fast, measured in benchmarks"): the real ImapServer over a real store
+// IMAP benchmarks (targets in docs/benchmarks.md, "Targets"): the real ImapServer over a real store
 // (SQLite or PostgreSQL, messages encrypted at rest) on loopback with implicit TLS, driven by a
 // raw line client (not MailKit, so that the client's parsing is not what is measured).
 //

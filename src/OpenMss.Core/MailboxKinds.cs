@@ -4,7 +4,7 @@ namespace OpenMss.Core;
 
 /// <summary>
 /// Directory codes (<c>TRE_R257-TypeBAL</c>) and French labels of <see cref="MailboxKind"/>
-/// (REFERENCE.md, "Directory"; SPEC §1).
+/// (ANS annuaire FHIR implementation guide; Extraction_Correspondance_MSSante file description).
 /// </summary>
 public static class MailboxKinds
 {

@@ -7,7 +7,7 @@ using OpenMss.Host.Demo;
 namespace OpenMss.EndToEnd.Tests;
 
 /// <summary>
-/// A fresh demo trust space per test, as SPEC §3.4 describes it, and what a client reads from its
+/// A fresh demo trust space per test, as the README ("The demo") describes it, and what a client reads from its
 /// demo.json: accounts by role, endpoints, and the trust anchor to check servers against.
 /// </summary>
 public abstract class DemoTestBase : IAsyncLifetime

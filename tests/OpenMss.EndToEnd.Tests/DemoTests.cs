@@ -7,7 +7,7 @@ using OpenMss.Testing;
 
 namespace OpenMss.EndToEnd.Tests;
 
-/// <summary>The demo contract of SPEC §3.4 (core stage): demo.json, listeners, reuse of the folder.</summary>
+/// <summary>The demo contract of the README ("The demo"): demo.json, listeners, reuse of the folder.</summary>
 public sealed class DemoTests
 {
     [Fact]

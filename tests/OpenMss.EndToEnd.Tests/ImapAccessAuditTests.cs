@@ -9,7 +9,7 @@ using OpenMss.Testing;
 
 namespace OpenMss.EndToEnd.Tests;
 
-/// <summary>SPEC §4: every access to a mailbox is in the audit trail, including the ones that could not be checked.</summary>
+/// <summary>Every access to a mailbox is in the audit trail, including the ones that could not be checked.</summary>
 public sealed class ImapAccessAuditTests
 {
     [Theory]

@@ -6,7 +6,7 @@ using OpenMss.Testing;
 namespace OpenMss.Queue.Tests;
 
 /// <summary>
-/// Several nodes on one store (SPEC §4 "scaling out"): each <see cref="DeliveryWorker"/> is a node;
+/// Several nodes on one store (scaling out): each <see cref="DeliveryWorker"/> is a node;
 /// a delivery that outlasts its lease keeps it by a heartbeat, and a node that lost its lease can
 /// neither complete the entry nor notify the sender. Real sockets and TLS, both store backends.
 /// </summary>

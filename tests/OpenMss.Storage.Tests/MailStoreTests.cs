@@ -427,7 +427,7 @@ public sealed class PostgresMailStoreTests : MailStoreTests
 {
     protected override StoreBackend Backend => StoreBackend.Postgres;
 
-    // Two store instances on one database are two operator nodes (SPEC §4, scale-out).
+    // Two store instances on one database are two operator nodes (scale-out).
     [Fact]
     public async Task A_change_made_on_one_node_wakes_the_subscribers_of_another_node()
     {

@@ -108,7 +108,7 @@ internal static class Common
     public static string CliActor => "cli:" + Environment.UserName;
 
     /// <summary>
-    /// SPEC §4: an administrator's command that reads, writes or deletes mail is an access like any
+    /// An administrator's command that reads, writes or deletes mail is an access like any
     /// other, so it goes to the audit trail too (actor <c>cli:&lt;user&gt;</c>, no client address).
     /// </summary>
     public static Task AuditAsync(IMailStore store, string? mailbox, string action, string result, string? detail, CancellationToken cancellationToken) =>

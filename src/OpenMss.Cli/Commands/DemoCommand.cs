@@ -4,7 +4,7 @@ using OpenMss.Host.Demo;
 
 namespace OpenMss.Cli.Commands;
 
-/// <summary><c>openmss demo --data &lt;dir&gt;</c>: a whole local trust space in one process (SPEC §3.4).</summary>
+/// <summary><c>openmss demo --data &lt;dir&gt;</c>: a whole local trust space in one process (README, "The demo").</summary>
 internal static class DemoCommand
 {
     public static Command Create()

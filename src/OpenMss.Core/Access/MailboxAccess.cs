@@ -86,7 +86,7 @@ public sealed record AccessDecision(bool IsAllowed, AccessRefusal Refusal, strin
 }
 
 /// <summary>
-/// The rule "who may use which mailbox" (SPEC §3.2, issue 4 point 4), as a pure function so that
+/// The rule "who may use which mailbox" (issue 4 point 4), as a pure function so that
 /// IMAP, submission and the HTTP API apply the same one: <c>PER</c> by its owner only, <c>ORG</c>
 /// and <c>CAB</c> by their members, <c>APP</c> by the application certificate naming its address.
 /// </summary>

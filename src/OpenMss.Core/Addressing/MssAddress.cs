@@ -4,7 +4,7 @@ namespace OpenMss.Core.Addressing;
 
 /// <summary>
 /// An MSSanté mailbox address, <c>local@domain</c> with the domain strictly under <c>.mssante.fr</c>
-/// (SPEC §1, REFERENCE.md "Addresses"). The local part is an RFC 5321 §4.1.2 dot-atom (no quoted
+/// (ANS, MSSanté référentiel #1, client). The local part is an RFC 5321 §4.1.2 dot-atom (no quoted
 /// strings, ASCII only) of at most 64 octets, the whole address at most 254 octets (RFC 5321 §4.5.3.1.3:
 /// a path is 256 octets with its angle brackets). The address is kept in lower case with the domain normalised
 /// (<see cref="MssDomains.Normalize"/>): mailbox names are case-insensitive in the trust space, and one

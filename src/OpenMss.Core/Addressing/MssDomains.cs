@@ -5,8 +5,8 @@ namespace OpenMss.Core.Addressing;
 
 /// <summary>
 /// Domains of the MSSanté trust space: every mailbox domain is a sub-domain of <see cref="Root"/>
-/// (e.g. <c>pharmacien.mssante.fr</c>), the patients' one is <see cref="Patient"/> (SPEC §1,
-/// REFERENCE.md "Addresses"). Domain names are compared in their normalised form: lower-case ASCII,
+/// (e.g. <c>pharmacien.mssante.fr</c>), the patients' one is <see cref="Patient"/> (ANS,
+/// MSSanté référentiel #1, client). Domain names are compared in their normalised form: lower-case ASCII,
 /// internationalised labels in punycode (IDNA, RFC 5890/5891 via UTS #46 as implemented by
 /// <see cref="IdnMapping"/>), since the whitelist lists some internationalised names.
 /// </summary>

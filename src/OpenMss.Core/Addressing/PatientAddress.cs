@@ -5,7 +5,7 @@ namespace OpenMss.Core.Addressing;
 
 /// <summary>
 /// A patient's address in Mon espace santé: <c>&lt;INS matricule&gt;@patient.mssante.fr</c>
-/// (SPEC §1, REFERENCE.md "Addresses"). The INS key is checked strictly: this is where a person or a
+/// (the INS key: docs/identifiers.md). The INS key is checked strictly: this is where a person or a
 /// sending operator types the address, and a wrong key means a wrong patient.
 /// </summary>
 /// <remarks>

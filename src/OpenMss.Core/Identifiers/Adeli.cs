@@ -4,7 +4,7 @@ namespace OpenMss.Core.Identifiers;
 
 /// <summary>
 /// ADELI number of a health professional (the registry that predates RPPS): 9 digits. Its check key is
-/// not publicly confirmed (REFERENCE.md, "Identifiers"), so only the shape is validated and
+/// not publicly confirmed (docs/identifiers.md), so only the shape is validated and
 /// <see cref="IsKeyValid"/> is always true.
 /// </summary>
 /// <remarks><c>default</c> is not a valid number; obtain values from the parse methods.</remarks>

@@ -5,7 +5,7 @@ namespace OpenMss.Core.Identifiers;
 /// <summary>
 /// FINESS number of a health or social-care structure (a pharmacy, a hospital…): 9 characters, the first
 /// two the department (<c>2A</c>/<c>2B</c> for Corsica, <c>97</c>/<c>98</c> overseas), the last a Luhn key
-/// (REFERENCE.md, "Identifiers": the key is common practice, not a published rule, so bulk imports
+/// (docs/identifiers.md: the key is common practice, not a published rule, so bulk imports
 /// should report a wrong key rather than drop the row — see <see cref="TryParseLenient"/>).
 /// </summary>
 /// <remarks>

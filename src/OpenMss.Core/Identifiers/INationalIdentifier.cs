@@ -8,7 +8,7 @@ namespace OpenMss.Core.Identifiers;
 /// and query strings (strict parse; the format provider is ignored).
 /// </summary>
 /// <remarks>
-/// Policy (REFERENCE.md): <see cref="TryParse(string?, out TSelf, out IdentifierError)"/> rejects a wrong
+/// Policy (docs/identifiers.md): <see cref="TryParse(string?, out TSelf, out IdentifierError)"/> rejects a wrong
 /// key — use it where a person types the identifier. <see cref="TryParseLenient"/> keeps a value whose only
 /// fault is its key and reports that as an anomaly — use it for bulk import of the official files.
 /// Both trim surrounding whitespace and reject anything else that is not part of the identifier.

@@ -15,7 +15,7 @@ public enum IdNatPsKind
 /// <summary>
 /// National identifier of a health professional (<i>idNat_PS</i>), as found in the directory extraction
 /// (<c>Identification nationale PP</c>) and in FHIR under <see cref="FhirSystem"/>: the type digit
-/// <c>8</c> then the RPPS number, or <c>0</c> then the ADELI number (REFERENCE.md, "Identifiers").
+/// <c>8</c> then the RPPS number, or <c>0</c> then the ADELI number (docs/identifiers.md).
 /// Other type digits exist in the real system (identifiers built on a structure's number) and are not
 /// professionals' national identifiers; they are refused with <see cref="IdentifierErrorCode.InvalidPrefix"/>.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace OpenMss.Core.Identifiers;
 
-/// <summary>The national identifiers OpenMSS validates (REFERENCE.md, "Identifiers").</summary>
+/// <summary>The national identifiers OpenMSS validates (docs/identifiers.md).</summary>
 public enum IdentifierKind
 {
     /// <summary>RPPS number of a health professional.</summary>

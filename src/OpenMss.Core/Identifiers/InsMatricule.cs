@@ -6,7 +6,7 @@ namespace OpenMss.Core.Identifiers;
 /// INS matricule of a patient (<i>identifiant national de santé</i>), the local part of a patient's
 /// address at <c>patient.mssante.fr</c>: the 13-character NIR (or temporary NIA) then a 2-digit key,
 /// key = 97 − (NIR mod 97), with the Corsican departments <c>2A</c> and <c>2B</c> read as 19 and 18
-/// for the computation (REFERENCE.md, "Identifiers").
+/// for the computation (docs/identifiers.md).
 /// </summary>
 /// <remarks>
 /// <para>The NIR's shape is checked too, leniently where real numbers vary:</para>

@@ -4,7 +4,7 @@ namespace OpenMss.Core.Identifiers;
 
 /// <summary>
 /// RPPS number (<i>Répertoire partagé des professionnels de santé</i>) of a health professional:
-/// 11 digits, the last a Luhn key (REFERENCE.md, "Identifiers"). The ANS's own FHIR examples use
+/// 11 digits, the last a Luhn key (docs/identifiers.md). The ANS's own FHIR examples use
 /// fictitious numbers that fail the key: parse those with <see cref="TryParseLenient"/>.
 /// </summary>
 /// <remarks><c>default</c> is not a valid number; obtain values from the parse methods.</remarks>

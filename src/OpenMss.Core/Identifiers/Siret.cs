@@ -7,7 +7,7 @@ namespace OpenMss.Core.Identifiers;
 /// establishment number whose last digit is the key. The key is Luhn over the 14 digits, except for
 /// La Poste (SIREN 356000000), whose establishments outnumber what Luhn allows: their digits sum to a
 /// multiple of 5 instead (the head office, 35600000000048, satisfies Luhn and is accepted too)
-/// (REFERENCE.md, "Identifiers").
+/// (docs/identifiers.md).
 /// </summary>
 /// <remarks><c>default</c> is not a valid number; obtain values from the parse methods.</remarks>
 public readonly record struct Siret : INationalIdentifier<Siret>

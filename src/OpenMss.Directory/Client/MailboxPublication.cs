@@ -3,7 +3,7 @@ namespace OpenMss.Directory.Client;
 /// <summary>
 /// What an operator publishes about one of its mailboxes (<c>PUT /api/publication/mailboxes/{address}</c>,
 /// JSON with camelCase names). Identifiers are checked strictly: a wrong RPPS, FINESS or SIRET key is
-/// refused (REFERENCE.md "Identifiers": policy for API writes).
+/// refused (policy for API writes in docs/identifiers.md).
 /// </summary>
 public sealed record MailboxPublication
 {

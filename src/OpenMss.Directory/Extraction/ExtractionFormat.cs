@@ -29,8 +29,8 @@ public sealed record ImportIssue(long LineNumber, string Reason)
 }
 
 /// <summary>
-/// The public extraction file of the directory, <c>Extraction_Correspondance_MSSante</c> (REFERENCE.md
-/// "Directory"): UTF-8, one header line, one line per mailbox, 31 columns separated by <c>|</c>, in the
+/// The public extraction file of the directory, <c>Extraction_Correspondance_MSSante</c> (ANS,
+/// Extraction_Correspondance_MSSante file description): UTF-8, one header line, one line per mailbox, 31 columns separated by <c>|</c>, in the
 /// order of <see cref="Header"/>. No quoting exists in the format, so a <c>|</c> or a line break inside a
 /// value is written as a space.
 /// </summary>

@@ -37,7 +37,7 @@ public sealed record ImportResult(long LinesRead, ReplaceSummary Summary, IReadO
 /// Imports the public extraction file (<see cref="ExtractionFormat"/>) into a directory store: streamed line
 /// by line, all or nothing (<see cref="IDirectoryStore.ReplaceExtractionAsync"/>). Malformed lines are
 /// rejected and reported with their number; anomalies the authoritative source may contain (identifier keys
-/// that fail their check) are reported and the line kept (REFERENCE.md, "Identifiers": policy).
+/// that fail their check) are reported and the line kept (policy in docs/identifiers.md).
 /// </summary>
 public static class ExtractionImporter
 {

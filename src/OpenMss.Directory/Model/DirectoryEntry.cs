@@ -14,7 +14,7 @@ public enum EntrySource
 
 /// <summary>
 /// The professional (<i>personne physique</i>) a mailbox belongs to, as the extraction file describes them
-/// (REFERENCE.md "Directory": columns 3–5 and 9–17). Values are kept as the source gives them, codes included.
+/// (ANS, Extraction_Correspondance_MSSante file description: columns 3–5 and 9–17). Values are kept as the source gives them, codes included.
 /// </summary>
 public sealed record ProfessionalInfo
 {
@@ -153,7 +153,7 @@ public sealed record StructureInfo
 
 /// <summary>
 /// One mailbox of the directory (one line of the extraction file, plus what only the publication API
-/// carries: description, phone, responsible, liste rouge). REFERENCE.md "Directory".
+/// carries: description, phone, responsible, liste rouge); ANS, Extraction_Correspondance_MSSante file description.
 /// </summary>
 public sealed record DirectoryEntry
 {

@@ -29,7 +29,7 @@ public enum AddressMatch
 }
 
 /// <summary>
-/// A public directory search (SPEC §3.3): every filter given must match; text filters ignore case and
+/// A public directory search: every filter given must match; text filters ignore case and
 /// accents; liste rouge entries are never returned. Empty filters are ignored.
 /// </summary>
 public sealed record DirectorySearch
@@ -110,7 +110,7 @@ public sealed record DirectorySearchPage<T>(IReadOnlyList<T> Items, int Total, b
     public bool HasMore => (long)Page * PageSize < Total;
 }
 
-/// <summary>A pharmacy with an organisational mailbox, for the patient portal (SPEC §1 rule 2).</summary>
+/// <summary>A pharmacy with an organisational mailbox, for the patient portal.</summary>
 /// <param name="Mailbox">The pharmacy's <c>ORG</c> mailbox.</param>
 /// <param name="DistanceRank">0 in the same département as the postal code asked for, 1 elsewhere (then by nearest postal code).</param>
 public sealed record PharmacyResult(DirectoryEntry Mailbox, int DistanceRank);

@@ -17,7 +17,7 @@ public enum PublishOutcome
 }
 
 /// <summary>
-/// The national directory's store (SPEC §2 "Directory"): mailboxes with their professional and structure,
+/// The national directory's store (ANS annuaire FHIR implementation guide; Extraction_Correspondance_MSSante file description): mailboxes with their professional and structure,
 /// the operators of the trust space, and the audit trail of changes. Two backends, one schema each:
 /// SQLite (embedded) and PostgreSQL. Text search columns are normalised by <see cref="SearchText"/> and
 /// indexed for range scans, so that search cost does not grow with the directory's size.
@@ -55,7 +55,7 @@ public interface IDirectoryStore : IAsyncDisposable
     Task<IReadOnlyList<DirectoryEntry>> FindByStructureAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Pharmacies with an <c>ORG</c> mailbox (SPEC §1 rule 2): the ORG mailboxes of structures where a
+    /// Pharmacies with an <c>ORG</c> mailbox (the mailbox a patient writes to): the ORG mailboxes of structures where a
     /// pharmacist (profession code <c>21</c>) has a mailbox or whose name says <i>pharmacie</i>; nearest
     /// first: same département as <paramref name="postalCode"/>, then by distance between postal codes;
     /// or in a town. Liste rouge mailboxes are left out.

@@ -8,7 +8,7 @@ namespace OpenMss.Imap.Server;
 
 /// <summary>
 /// The IMAP4rev1 listener (RFC 3501 with LITERAL+, ID, ENABLE, IDLE, NAMESPACE, UIDPLUS, MOVE,
-/// UNSELECT, SPECIAL-USE; SPEC §3.2): accepts connections, runs one <see cref="ImapSession"/>
+/// UNSELECT, SPECIAL-USE): accepts connections, runs one <see cref="ImapSession"/>
 /// each, and bounds their number.
 /// </summary>
 public sealed class ImapServer : IAsyncDisposable

@@ -10,7 +10,7 @@ public enum ImapTlsMode
     Implicit,
 }
 
-/// <summary>Settings of one IMAP4rev1 listener (RFC 3501; SPEC §3.2).</summary>
+/// <summary>Settings of one IMAP4rev1 listener (RFC 3501).</summary>
 public sealed class ImapServerOptions
 {
     /// <summary>Where to listen; port 0 picks a free port (see <see cref="ImapServer.LocalEndPoint"/>).</summary>

@@ -3,8 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace OpenMss.Queue.Delivery;
 
 /// <summary>
-/// Settings of an operator's outbound delivery queue (issue 2, point 6; SPEC §3.1 and §4 "No data
-/// loss"): retry schedule, notification delays (RFC 3464 delay and failure reports), leases,
+/// Settings of an operator's outbound delivery queue (issue 2, point 6: no message is
+/// lost): retry schedule, notification delays (RFC 3464 delay and failure reports), leases,
 /// concurrency, timeouts and the operator identity used towards other operators.
 /// </summary>
 /// <remarks>
@@ -81,7 +81,7 @@ public sealed class DeliveryQueueOptions
 
     /// <summary>
     /// The operator certificate (with its private key) presented as TLS client certificate to
-    /// other operators (SPEC §3.1: mutual TLS).
+    /// other operators (mutual TLS, ANS MSSanté référentiel #2).
     /// </summary>
     public X509Certificate2? ClientCertificate { get; set; }
 

@@ -10,7 +10,7 @@ using OpenMss.Trust;
 namespace OpenMss.Queue.Delivery;
 
 /// <summary>
-/// The outbound delivery queue's worker (issue 2, point 6; SPEC §4 "No data loss"): leases due
+/// The outbound delivery queue's worker (issue 2, point 6: no message is lost): leases due
 /// entries from the store, makes one attempt per entry (one destination domain, all its pending
 /// recipients), records the outcome, retries with exponential backoff on temporary failures,
 /// and sends RFC 3464 notifications: failure at once on 5xx or after
@@ -43,7 +43,7 @@ public sealed partial class DeliveryWorker : IDisposable
     private readonly DeliveryQueueOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly SmtpDeliveryTransport transport;
+    private readonly IDeliveryTransport transport;
     private readonly DeliveryMetrics metrics;
     private readonly ConcurrentDictionary<long, bool> inFlight = new();
     private readonly ConcurrentDictionary<string, int> destinationLoad = new(StringComparer.OrdinalIgnoreCase);
@@ -51,6 +51,7 @@ public sealed partial class DeliveryWorker : IDisposable
     private TaskCompletionSource wakeSignal = NewSignal();
     private long depth;
 
+    /// <summary>A worker that delivers over SMTP with <see cref="SmtpDeliveryTransport"/>.</summary>
     public DeliveryWorker(
         IMailStore store,
         IRouteResolver routes,
@@ -59,19 +60,36 @@ public sealed partial class DeliveryWorker : IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         IMeterFactory? meterFactory = null)
+        : this(
+            store,
+            new SmtpDeliveryTransport(routes, trust, options, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SmtpDeliveryTransport>(), timeProvider ?? TimeProvider.System),
+            options,
+            loggerFactory,
+            timeProvider,
+            meterFactory)
+    {
+    }
+
+    /// <summary>A worker that hands each attempt to <paramref name="transport"/>.</summary>
+    public DeliveryWorker(
+        IMailStore store,
+        IDeliveryTransport transport,
+        DeliveryQueueOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(routes);
-        ArgumentNullException.ThrowIfNull(trust);
+        ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
         this.store = store;
+        this.transport = transport;
         this.options = options;
         time = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         logger = loggerFactory.CreateLogger<DeliveryWorker>();
-        transport = new SmtpDeliveryTransport(routes, trust, options, loggerFactory.CreateLogger<SmtpDeliveryTransport>(), time);
         Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>(), options.Acceptance);
         WorkerId = options.WorkerId ?? $"{options.HostName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 

@@ -33,7 +33,7 @@ internal sealed class RelaySmtpClient : SmtpClient
         this.validator = validator;
 
         // The relay host name may differ from the mail domain (routing table, MX): the server
-        // certificate must name the destination domain (SPEC §3.1), whatever host was dialled.
+        // certificate must name the destination domain (ANS, MSSanté référentiel #2), whatever host was dialled.
         ServerCertificateValidationCallback = TlsSettings.ServerCertificateCallback(validator, destinationDomain, check => ServerCheck = check);
         this.recipients = new Dictionary<string, QueueRecipient>(StringComparer.OrdinalIgnoreCase);
         foreach (var recipient in recipients)
@@ -296,7 +296,7 @@ internal sealed class RelaySmtpClient : SmtpClient
     }
 
     // The queued bytes travel as they are: re-encoding a part would break signatures and the
-    // byte-for-byte guarantee. Operators of the trust space all offer 8BITMIME (SPEC §3.1).
+    // byte-for-byte guarantee. Operators of the trust space all offer 8BITMIME (RFC 6152).
     protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
     {
     }

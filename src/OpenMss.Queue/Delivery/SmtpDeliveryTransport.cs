@@ -11,13 +11,13 @@ using OpenMss.Trust;
 namespace OpenMss.Queue.Delivery;
 
 /// <summary>
-/// Carries one queue entry to the destination operator over SMTP (SPEC §3.1): the relays of
+/// Carries one queue entry to the destination operator over SMTP (RFC 5321; ANS, MSSanté référentiel #2, operator): the relays of
 /// the destination domain are tried in order until one answers; the session requires STARTTLS
 /// with TLS 1.2 or 1.3, presents the operator certificate, and accepts the server only if its
 /// certificate chains to the trust anchor and names the destination domain. One transaction
 /// carries all the recipients of the entry; each gets its own result.
 /// </summary>
-public sealed partial class SmtpDeliveryTransport
+public sealed partial class SmtpDeliveryTransport : IDeliveryTransport
 {
     private readonly IRouteResolver routes;
     private readonly TrustValidator trust;

@@ -15,8 +15,7 @@ namespace OpenMss.Queue.Notifications;
 /// <remarks>
 /// The notification is signed by <c>MAILER-DAEMON@&lt;first local domain&gt;</c>, is sent with
 /// the null reverse-path (RFC 3461 §6.2: never answered by another DSN), and never copies the
-/// original subject into its own <c>Subject</c>: MSSanté subjects may carry health data
-/// (REFERENCE.md "Message conventions").
+/// original subject into its own <c>Subject</c>: MSSanté subjects may carry health data.
 /// </remarks>
 public sealed class DeliveryStatusNotification
 {

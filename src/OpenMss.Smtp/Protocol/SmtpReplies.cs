@@ -49,7 +49,7 @@ public static class SmtpReplies
     /// <summary>Intermediate reply to DATA (RFC 5321 §4.1.1.4); no enhanced status code on 354.</summary>
     public static readonly SmtpReply StartMailInput = new(354, null, "Start mail input; end with <CRLF>.<CRLF>");
 
-    /// <summary>End of DATA: the message is durably stored (RFC 5321 §4.1.1.4, SPEC §3.1).</summary>
+    /// <summary>End of DATA: the message is durably stored (RFC 5321 §4.1.1.4 and §6.1).</summary>
     public static SmtpReply MessageAccepted(string id) => new(250, "2.0.0", $"Message accepted for delivery, id {id}");
 
     /// <summary>Answer to STARTTLS (RFC 3207 §4).</summary>
@@ -163,7 +163,7 @@ public static class SmtpReplies
     /// <summary>RFC 3207 §4: STARTTLS cannot be started now (no server certificate, handshake setup failed).</summary>
     public static readonly SmtpReply TlsNotAvailable = new(454, "4.7.0", "TLS not available due to temporary reason", "tls_unavailable");
 
-    // ---- Security (RFC 3207, SPEC §3.1) ---------------------------------------------------
+    // ---- Security (RFC 3207, ANS MSSanté référentiel #2, operator) ------------------------
 
     /// <summary>RFC 3207 §4: the relay requires TLS before MAIL.</summary>
     public static readonly SmtpReply StartTlsFirst = new(530, "5.7.0", "Must issue a STARTTLS command first", "tls_required");
@@ -187,13 +187,13 @@ public static class SmtpReplies
     /// <summary>The MAIL FROM domain is not on the MSSanté whitelist.</summary>
     public static readonly SmtpReply SenderDomainNotWhitelisted = new(550, "5.7.1", "Sender domain is not on the MSSante whitelist", "not_whitelisted");
 
-    /// <summary>The recipient domain is not served by this operator: no open relay (SPEC §3.1).</summary>
+    /// <summary>The recipient domain is not served by this operator: no open relay (RFC 5321 §3.6.1).</summary>
     public static readonly SmtpReply RelayDenied = new(550, "5.7.1", "Relaying denied: recipient domain is not served here", "relay_denied");
 
     /// <summary>The recipient domain is local but no such mailbox exists (RFC 3463 X.1.1).</summary>
     public static readonly SmtpReply UnknownMailbox = new(550, "5.1.1", "Mailbox unknown", "unknown_mailbox");
 
-    // ---- Submission and AUTH (RFC 4954, RFC 6409, SPEC §3.2) ------------------------------------
+    // ---- Submission and AUTH (RFC 4954, RFC 6409) ---------------------------------------------
 
     /// <summary>A SASL challenge (RFC 4954 §4): base64 text, no enhanced status code.</summary>
     public static SmtpReply AuthChallenge(string base64) => new(334, null, base64);
@@ -210,7 +210,7 @@ public static class SmtpReplies
     /// <summary>RFC 4954 §6: temporary failure (the identity provider is unreachable).</summary>
     public static readonly SmtpReply AuthTemporaryFailure = new(454, "4.7.0", "Temporary authentication failure", "auth_temporary");
 
-    /// <summary>Too many failed attempts for this account or from this address (SPEC §3.2, issue 4 point 6).</summary>
+    /// <summary>Too many failed attempts for this account or from this address (issue 4 point 6).</summary>
     public static readonly SmtpReply AuthRateLimited = new(454, "4.7.0", "Too many failed attempts, try again later", "auth_rate_limited");
 
     /// <summary>RFC 4954 §4: the client cancelled the exchange with <c>*</c>, or sent invalid base64.</summary>
@@ -234,9 +234,9 @@ public static class SmtpReplies
     /// <summary>RFC 4954 §6 / RFC 6409: the submission service accepts MAIL only from an authenticated client.</summary>
     public static readonly SmtpReply AuthenticationRequired = new(530, "5.7.0", "Authentication required", "auth_required");
 
-    /// <summary>SPEC §3.2: the envelope sender is not a mailbox the authenticated identity may use.</summary>
+    /// <summary>RFC 6409 §6.1: the envelope sender is not a mailbox the authenticated identity may use.</summary>
     public static readonly SmtpReply SenderNotAllowed = new(550, "5.7.1", "Sender address not allowed for this authenticated identity", "sender_not_allowed");
 
-    /// <summary>SPEC §3.2: the <c>From:</c> header names a mailbox the authenticated identity may not use (or none).</summary>
+    /// <summary>RFC 6409 §6.1: the <c>From:</c> header names a mailbox the authenticated identity may not use (or none).</summary>
     public static readonly SmtpReply FromHeaderNotAllowed = new(550, "5.7.1", "From: header address not allowed for this authenticated identity", "from_not_allowed");
 }

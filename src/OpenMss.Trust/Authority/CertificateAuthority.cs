@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace OpenMss.Trust;
 
 /// <summary>
-/// The certificate authority of the trust space (the stand-in for IGC-Santé, REFERENCE.md
-/// "Transport and security"): a self-signed RSA root that issues operator certificates (TLS server
+/// The certificate authority of the trust space (the stand-in for IGC-Santé, the ANS
+/// health PKI): a self-signed RSA root that issues operator certificates (TLS server
 /// and client, SAN dNSName = the operator's domains), application certificates (TLS client, SAN
 /// rfc822Name = an <c>APP</c> mailbox) and publishes a CRL (RFC 5280 §5) of what it revoked.
 /// </summary>

@@ -6,8 +6,8 @@ namespace OpenMss.Trust;
 
 /// <summary>
 /// Reads a published document (whitelist, CRL) from a file or an http(s) URL. Over HTTPS the server
-/// certificate is checked against the trust anchor when one is given (REFERENCE.md: the whitelist is
-/// "fetched over HTTPS and checked against the trust space's certificate chain"), not the system roots.
+/// certificate is checked against the trust anchor when one is given (ANS, MSSanté référentiel #2: the whitelist is
+/// fetched over HTTPS and checked against the trust space's certificate chain), not the system roots.
 /// Remembers the ETag so an unchanged document costs a 304.
 /// </summary>
 internal sealed class DocumentFetcher : IDisposable

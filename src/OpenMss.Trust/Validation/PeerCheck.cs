@@ -35,7 +35,7 @@ public enum PeerFailure
 }
 
 /// <summary>
-/// The outcome of checking a peer certificate against the trust space (SPEC §3.1): trusted or not,
+/// The outcome of checking a peer certificate against the trust space (ANS, MSSanté référentiel #2, operator): trusted or not,
 /// a short English reason suitable for an SMTP reply text, and the names the certificate carries.
 /// </summary>
 public sealed class PeerCheck

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace OpenMss.Trust;
 
 /// <summary>
-/// TLS settings for the trust space (SPEC §3.1: TLS 1.2 or 1.3 only; the trust space PKI is the only
+/// TLS settings for the trust space (ANS, MSSanté référentiel #2, operator: TLS 1.2 or 1.3 only; the trust space PKI is the only
 /// accepted authority).
 /// </summary>
 public static class TlsSettings

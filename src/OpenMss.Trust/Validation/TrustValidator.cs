@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace OpenMss.Trust;
 
 /// <summary>
-/// Checks a peer's certificate against the trust space (SPEC §3.1, REFERENCE.md "Transport and
-/// security"): it must chain to the trust anchor (the only accepted authority; no system roots, no
+/// Checks a peer's certificate against the trust space (ANS, MSSanté référentiel #2,
+/// operator; RFC 5280): it must chain to the trust anchor (the only accepted authority; no system roots, no
 /// online revocation or certificate download), be within its validity period, carry the right
 /// extended key usage, and not be listed in the authority's CRL.
 /// </summary>

@@ -49,8 +49,8 @@ public sealed class WhitelistFormatException : FormatException
 }
 
 /// <summary>
-/// An immutable snapshot of the trust space whitelist (<i>liste blanche</i>, REFERENCE.md
-/// "Directory"), in the shape the ANS publishes at <c>listeblanchemssante.xml</c>:
+/// An immutable snapshot of the trust space whitelist (<i>liste blanche</i>, ANS,
+/// MSSanté référentiel #2, operator), in the shape the ANS publishes at <c>listeblanchemssante.xml</c>:
 /// <code>
 /// &lt;ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"&gt;
 ///   &lt;DateDeGeneration&gt;2025-03-13T14:54:10Z&lt;/DateDeGeneration&gt;

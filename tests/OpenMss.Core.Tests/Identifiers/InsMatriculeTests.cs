@@ -4,7 +4,7 @@ namespace OpenMss.Core.Tests.Identifiers;
 
 public class InsMatriculeTests
 {
-    // The example of REFERENCE.md: a woman born in March 1979 in department 51.
+    // The example of docs/identifiers.md: a woman born in March 1979 in department 51.
     private const string ReferenceExample = "279035121518989";
 
     [Fact]

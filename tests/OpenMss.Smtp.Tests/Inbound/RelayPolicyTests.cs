@@ -7,7 +7,7 @@ using OpenMss.Testing;
 namespace OpenMss.Smtp.Tests.Inbound;
 
 /// <summary>
-/// The MSSanté relay rules (SPEC §3.1) end to end: real sockets, real TLS with the test PKI, a
+/// The MSSanté relay rules (ANS, MSSanté référentiel #2, operator) end to end: real sockets, real TLS with the test PKI, a
 /// real SQLite store. The server is the operator medecin.mssante.fr; the peer is pharmacien.
 /// </summary>
 public class RelayPolicyTests

@@ -14,7 +14,7 @@ using OpenMss.Trust;
 namespace OpenMss.Directory.Api;
 
 /// <summary>
-/// The operators' publication API (SPEC §3.3), authenticated by mutual TLS: the client certificate must
+/// The operators' publication API, authenticated by mutual TLS: the client certificate must
 /// be trusted (<see cref="TrustValidator.ValidateClient"/>: chain, validity, usage, CRL) and the mailbox
 /// domain must be both named by the certificate (SAN dNSName) and registered to that operator in the
 /// directory. 401 without a valid certificate, 403 for someone else's domain. Every attempt, refused or

@@ -9,7 +9,7 @@ using OpenMss.Trust;
 namespace OpenMss.Directory.Api;
 
 /// <summary>
-/// The public JSON API (SPEC §3.3): search, exact address lookup (routing; liste rouge included),
+/// The public JSON API: search, exact address lookup (routing; liste rouge included),
 /// pharmacies near a place (patient portal), the whitelist and the routing table.
 /// </summary>
 internal static class SearchEndpoints

@@ -5,7 +5,7 @@ namespace OpenMss.Smtp.Inbound;
 /// <summary>
 /// The decisions of an SMTP service, apart from the protocol mechanics the session handles
 /// (syntax, sequence, line and size limits, pipelining, TLS). The relay (<see cref="RelayPolicy"/>,
-/// SPEC §3.1) and the submission service (<see cref="Submission.SubmissionPolicy"/>, SPEC §3.2) are two policies over the same session.
+/// RFC 5321) and the submission service (<see cref="Submission.SubmissionPolicy"/>, RFC 6409) are two policies over the same session.
 /// </summary>
 /// <remarks>
 /// One instance serves every session concurrently: per-session and per-transaction state goes in

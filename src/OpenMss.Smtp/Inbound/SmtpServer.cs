@@ -14,8 +14,8 @@ namespace OpenMss.Smtp.Inbound;
 /// An SMTP server (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, DSN, SMTPUTF8
 /// and STARTTLS): listens on one endpoint, runs one <see cref="SmtpSession"/> per connection up to
 /// <see cref="SmtpServerOptions.MaxSessions"/>, and leaves every decision to an
-/// <see cref="ISmtpPolicy"/> — <see cref="RelayPolicy"/> for the operator-to-operator relay of
-/// SPEC §3.1.
+/// <see cref="ISmtpPolicy"/> — <see cref="RelayPolicy"/> for the operator-to-operator relay,
+/// <see cref="Submission.SubmissionPolicy"/> for submission.
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {

@@ -5,12 +5,12 @@ using System.Security.Cryptography.X509Certificates;
 namespace OpenMss.Smtp.Inbound;
 
 /// <summary>
-/// Settings of one SMTP listener (the operator-to-operator relay of SPEC §3.1; later the
+/// Settings of one SMTP listener (the operator-to-operator relay; later the
 /// submission service). Defaults follow the specification and RFC 5321 §4.5.3.
 /// </summary>
 public sealed class SmtpServerOptions
 {
-    /// <summary>25 MiB, the MSSanté default advertised with <c>SIZE</c> (SPEC §3.1).</summary>
+    /// <summary>25 MiB, the MSSanté default advertised with <c>SIZE</c> (RFC 1870).</summary>
     public const long DefaultMaxMessageSize = 25L * 1024 * 1024;
 
     /// <summary>Address and port to listen on; port 0 picks a free port (see <see cref="SmtpServer.LocalEndPoint"/>).</summary>

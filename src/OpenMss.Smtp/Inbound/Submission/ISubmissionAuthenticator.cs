@@ -1,7 +1,7 @@
 namespace OpenMss.Smtp.Inbound.Submission;
 
 /// <summary>
-/// Checks the credentials a mail client presents on the submission service (SPEC §3.2): a password
+/// Checks the credentials a mail client presents on the submission service (RFC 6409, RFC 4954): a password
 /// (<c>PLAIN</c>, <c>LOGIN</c>) or an access token from the identity provider (<c>OAUTHBEARER</c>,
 /// RFC 7628; <c>XOAUTH2</c>). The host implements it with the identity provider; application
 /// certificates (<c>EXTERNAL</c>) are checked by the policy itself against the trust space.

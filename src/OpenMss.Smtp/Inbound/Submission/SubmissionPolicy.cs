@@ -478,7 +478,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     /// <summary>
     /// Whether the principal may send as <paramref name="address"/>: when it named a mailbox as
     /// authzid, only that one; otherwise its own mailboxes (a shared mailbox needs the authzid,
-    /// SPEC §3.2). Membership is read again each time, so a removal takes effect at once.
+    /// RFC 4616 §2). Membership is read again each time, so a removal takes effect at once.
     /// </summary>
     private async ValueTask<(MailboxRecord? Mailbox, AccessDecision? Decision)> AuthorizeSenderAsync(SubmissionPrincipal principal, string address, CancellationToken cancellationToken)
     {

@@ -100,6 +100,10 @@ public sealed class DemoTests
     private static HttpClient TrustingAnchor(System.Security.Cryptography.X509Certificates.X509Certificate2 anchor) =>
         new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => DemoTestBase.ChainsTo(anchor, certificate) });
 
+    // A cold process that generates the authority's and the services' keys and hashes the demo
+    // passwords: on a machine as busy as CI's can be, that takes minutes, not seconds.
+    private static readonly TimeSpan DemoStartDeadline = TimeSpan.FromMinutes(5);
+
     [Fact]
     public async Task The_demo_command_runs_until_stopped_by_a_signal_and_then_exits_cleanly()
     {
@@ -116,7 +120,7 @@ public sealed class DemoTests
                 }
 
                 return File.Exists(json);
-            }, "demo.json");
+            }, "demo.json", DemoStartDeadline);
 
             // SIGTERM rather than SIGINT: a process started in the background inherits SIGINT
             // ignored (POSIX), and .NET respects that. Both signals take the same path.

@@ -15,7 +15,7 @@ namespace OpenMss.Host;
 /// idNat_PS; the personal address is the PER mailbox this operator hosts for that person.
 /// </summary>
 public sealed class ProfessionalAuthenticator(
-    IMailStore store,
+    IMailboxStore store,
     AccessTokenValidator? tokens,
     IAccountStore? accounts,
     bool allowPasswords,

@@ -2,20 +2,20 @@ using System.Security.Cryptography;
 
 namespace OpenMss.Storage;
 
-/// <summary>A recipient of <see cref="IMailStore.DeliverAsync"/> has no local mailbox. Nothing was stored.</summary>
+/// <summary>A recipient of <see cref="IMessageStore.DeliverAsync"/> has no local mailbox. Nothing was stored.</summary>
 public sealed class MailboxNotFoundException(string address) : Exception($"No mailbox with address {address} exists.")
 {
     public string Address { get; } = address;
 }
 
-/// <summary>The folder given to <see cref="IMailStore.AppendAsync"/> does not exist. Nothing was stored.</summary>
+/// <summary>The folder given to <see cref="IMessageStore.AppendAsync"/> does not exist. Nothing was stored.</summary>
 public sealed class FolderNotFoundException(long folderId) : Exception($"No folder with id {folderId} exists.")
 {
     public long FolderId { get; } = folderId;
 }
 
 /// <summary>
-/// <see cref="IMailStore.RecordAttemptAsync"/> was called by a worker that no longer holds the
+/// <see cref="IQueueStore.RecordAttemptAsync"/> was called by a worker that no longer holds the
 /// entry's lease (it expired and another worker took it, or an operator released it with
 /// <c>queue retry</c>). Nothing was changed: the current holder records its own attempt.
 /// </summary>

@@ -111,7 +111,7 @@ internal static class Common
     /// An administrator's command that reads, writes or deletes mail is an access like any
     /// other, so it goes to the audit trail too (actor <c>cli:&lt;user&gt;</c>, no client address).
     /// </summary>
-    public static Task AuditAsync(IMailStore store, string? mailbox, string action, string result, string? detail, CancellationToken cancellationToken) =>
+    public static Task AuditAsync(IAuditStore store, string? mailbox, string action, string result, string? detail, CancellationToken cancellationToken) =>
         store.AppendAuditAsync(new AuditEvent(TimeProvider.System.GetUtcNow(), CliActor, mailbox, action, result, ClientAddress: null, Detail: detail), cancellationToken);
 
     /// <summary>

@@ -43,7 +43,7 @@ internal static class QueueCommands
         return command;
     }
 
-    private static Command Act(string name, string description, Func<OpenMss.Storage.IMailStore, long, CancellationToken, Task<bool>> action, string done)
+    private static Command Act(string name, string description, Func<OpenMss.Storage.IQueueStore, long, CancellationToken, Task<bool>> action, string done)
     {
         var config = Common.ConfigOption();
         var id = new Argument<long>("id") { Description = "The queue entry id (see 'queue list')." };

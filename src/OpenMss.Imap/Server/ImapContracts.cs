@@ -53,7 +53,7 @@ public interface IImapAuthenticator
 /// <param name="Detail">Folder id and UIDs concerned, no names or subjects.</param>
 public sealed record ImapAuditEvent(DateTimeOffset At, string Actor, string? Mailbox, string Action, string Result, string? ClientAddress, string? Detail);
 
-/// <summary>Receives the IMAP server's audit events; the host writes them to the audit trail (<c>IMailStore.AppendAuditAsync</c>).</summary>
+/// <summary>Receives the IMAP server's audit events; the host writes them to the audit trail (<c>IAuditStore.AppendAuditAsync</c>).</summary>
 public interface IImapAuditSink
 {
     ValueTask RecordAsync(ImapAuditEvent auditEvent, CancellationToken cancellationToken = default);

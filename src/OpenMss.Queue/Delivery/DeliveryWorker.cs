@@ -39,7 +39,9 @@ public sealed partial class DeliveryWorker : IDisposable
     /// <summary>Name of the meter with the queue's instruments (see <see cref="DeliveryMetrics"/>).</summary>
     public const string MeterName = DeliveryMetrics.MeterName;
 
-    private readonly IMailStore store;
+    // The worker itself only uses the queue; the whole store is taken for the submitter it builds,
+    // which delivers locally and queues.
+    private readonly IQueueStore store;
     private readonly DeliveryQueueOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;

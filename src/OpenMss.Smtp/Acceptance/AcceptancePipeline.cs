@@ -33,7 +33,7 @@ public sealed class AcceptancePipeline
     /// The usual pipeline: only <see cref="LocalRecipientPolicy"/> (this operator's recipients must
     /// exist; others refused when <paramref name="refusesOtherDomains"/>, for the relay).
     /// </summary>
-    public static AcceptancePipeline ForLocalDomains(IMailStore store, IEnumerable<string> localDomains, bool refusesOtherDomains) =>
+    public static AcceptancePipeline ForLocalDomains(IMailboxStore store, IEnumerable<string> localDomains, bool refusesOtherDomains) =>
         new([new LocalRecipientPolicy(store, new LocalDomainSet(localDomains), refusesOtherDomains)]);
 
     /// <summary>The recipient stages, in order.</summary>

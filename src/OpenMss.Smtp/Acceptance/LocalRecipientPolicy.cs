@@ -15,12 +15,12 @@ namespace OpenMss.Smtp.Acceptance;
 /// </summary>
 public sealed class LocalRecipientPolicy : IRecipientPolicy
 {
-    private readonly IMailStore _store;
+    private readonly IMailboxStore _store;
 
     /// <param name="store">Where local mailboxes live.</param>
     /// <param name="localDomains">The domains this operator serves.</param>
     /// <param name="refusesOtherDomains">True for the relay: only this operator's recipients are taken.</param>
-    public LocalRecipientPolicy(IMailStore store, LocalDomainSet localDomains, bool refusesOtherDomains)
+    public LocalRecipientPolicy(IMailboxStore store, LocalDomainSet localDomains, bool refusesOtherDomains)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(localDomains);

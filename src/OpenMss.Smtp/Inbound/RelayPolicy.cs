@@ -14,7 +14,7 @@ namespace OpenMss.Smtp.Inbound;
 /// sender domain that belongs to that certificate and is whitelisted (or the null sender of a
 /// notification); recipients accepted by the <see cref="Acceptance"/> pipeline (by default: in this
 /// operator's domains, with an existing mailbox, no open relay); <c>250</c> only once
-/// <see cref="IMailStore.DeliverAsync"/> has durably stored the message, then a "delivered" report
+/// <see cref="IMessageStore.DeliverAsync"/> has durably stored the message, then a "delivered" report
 /// for the recipients that asked <c>NOTIFY=SUCCESS</c> (RFC 3461 §6.2.2, through
 /// <see cref="DeliveryNotifier"/>).
 /// </summary>

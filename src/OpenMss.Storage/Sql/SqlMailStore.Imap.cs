@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OpenMss.Storage.Sql;
 
-/// <summary>The IMAP operations of the store (see <c>IMailStore.Imap.cs</c>).</summary>
+/// <summary>The IMAP operations of the store (see <c>IFolderStore.cs</c>).</summary>
 internal abstract partial class SqlMailStore
 {
     private readonly FolderChangeNotifier folderChanges = new();

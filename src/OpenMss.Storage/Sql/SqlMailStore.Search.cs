@@ -4,7 +4,7 @@ using OpenMss.Storage.Search;
 
 namespace OpenMss.Storage.Sql;
 
-/// <summary>The SEARCH and multi-message FETCH reads of the store (see <c>IMailStore.Search.cs</c>).</summary>
+/// <summary>The SEARCH and multi-message FETCH reads of the store (see <c>IMessageStore.cs</c>).</summary>
 internal abstract partial class SqlMailStore
 {
     // Few enough parameters for any backend, enough messages per round trip that FETCH of

@@ -1,13 +1,30 @@
 namespace OpenMss.Storage;
 
 /// <summary>
-/// Membership of shared mailboxes (SPEC §3.2, issue 4 point 4): the professionals, designated by
-/// their idNat_PS, who may use an organisational (<c>ORG</c>) or practice (<c>CAB</c>) mailbox.
-/// Every change writes a <c>member.add</c> / <c>member.remove</c> audit event in the same
-/// transaction, so the trail cannot miss a change.
+/// The mailboxes of the operator, their owner index, and the membership of shared mailboxes: the
+/// professionals, designated by their idNat_PS, who may use an organisational (<c>ORG</c>) or
+/// practice (<c>CAB</c>) mailbox. Every membership change writes a <c>member.add</c> /
+/// <c>member.remove</c> audit event in the same transaction, so the trail cannot miss a change.
 /// </summary>
-public partial interface IMailStore
+public interface IMailboxStore
 {
+    /// <summary>Creates a mailbox with its standard folders (INBOX, Sent, Drafts, Trash, Archive).</summary>
+    /// <exception cref="MailboxExistsException">The address is already taken.</exception>
+    Task<MailboxRecord> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a mailbox by address (case-insensitive).</summary>
+    Task<MailboxRecord?> FindMailboxAsync(string address, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<MailboxRecord>> ListMailboxesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The mailboxes whose owner is this identifier (e.g. a professional's idNat_PS), by address.</summary>
+    Task<IReadOnlyList<MailboxRecord>> FindMailboxesByOwnerAsync(string ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a mailbox, its folders and messages. Returns false when it did not exist.</summary>
+    Task<bool> DeleteMailboxAsync(string address, CancellationToken cancellationToken = default);
+
+    // ---- Members of shared mailboxes ----------------------------------------------------
+
     /// <summary>
     /// Adds <paramref name="member"/> to the mailbox, or updates its display name and role when it
     /// is already a member. True when the professional was not a member before. Durable on completion.

@@ -3,11 +3,16 @@ using System.Collections.Concurrent;
 namespace OpenMss.Storage;
 
 /// <summary>
-/// The folder and message operations an IMAP4rev1 server needs (RFC 3501 STORE, EXPUNGE, COPY,
-/// CREATE/RENAME/DELETE, STATUS; RFC 6851 MOVE; RFC 4315 UIDPLUS).
+/// The folders of a mailbox and the per-message state an IMAP4rev1 server keeps in them (RFC 3501
+/// STORE, EXPUNGE, COPY, CREATE/RENAME/DELETE, STATUS, subscriptions; RFC 6851 MOVE; RFC 4315
+/// UIDPLUS; RFC 7162 mod-sequences), and the folder-change signal IMAP IDLE waits on.
 /// </summary>
-public partial interface IMailStore
+public interface IFolderStore
 {
+    Task<IReadOnlyList<FolderRecord>> ListFoldersAsync(long mailboxId, CancellationToken cancellationToken = default);
+
+    Task<FolderRecord?> FindFolderAsync(long mailboxId, string name, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Subscribes or unsubscribes a folder name of a mailbox (RFC 3501 §6.3.6–6.3.7). Folders are
     /// subscribed by default; a name without a folder may be subscribed too.
@@ -79,7 +84,7 @@ public partial interface IMailStore
     Task<FolderStatus?> GetFolderStatusAsync(long folderId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>How <see cref="IMailStore.StoreFlagsAsync"/> combines the given flags with the current ones (RFC 3501 STORE FLAGS, +FLAGS, -FLAGS).</summary>
+/// <summary>How <see cref="IFolderStore.StoreFlagsAsync"/> combines the given flags with the current ones (RFC 3501 STORE FLAGS, +FLAGS, -FLAGS).</summary>
 public enum FlagOperation
 {
     Replace,

@@ -1,11 +1,33 @@
 namespace OpenMss.Storage;
 
 /// <summary>
-/// Reads for IMAP SEARCH and FETCH over many messages (RFC 3501 §6.4.4, §6.4.5): the per-message
-/// search filters, and message bytes a chunk of UIDs per query.
+/// Messages and their delivery: delivering to recipients' INBOX, appending to a folder, reading
+/// messages, and the reads of IMAP SEARCH and FETCH over many messages (RFC 3501 §6.4.4, §6.4.5):
+/// the per-message search filters, and message bytes a chunk of UIDs per query.
 /// </summary>
-public partial interface IMailStore
+public interface IMessageStore
 {
+    /// <summary>
+    /// Delivers one message to the INBOX of each recipient mailbox in one transaction; the bytes
+    /// are stored once whatever the number of recipients. Durable when the task completes.
+    /// Recipients are matched case-insensitively and a mailbox listed twice gets one copy; the
+    /// result follows the order of the distinct recipients.
+    /// </summary>
+    /// <exception cref="MailboxNotFoundException">A recipient has no mailbox; nothing was stored for anyone.</exception>
+    Task<IReadOnlyList<StoredMessageRef>> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a message to one folder (Sent copy, notification, IMAP APPEND). Durable on completion.</summary>
+    /// <exception cref="FolderNotFoundException">The folder does not exist.</exception>
+    Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the messages of a folder in UID order, starting at <paramref name="fromUid"/>.</summary>
+    Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the raw RFC 5322 bytes of a message (decrypted), or null when absent.</summary>
+    Task<byte[]?> ReadMessageAsync(long folderId, long uid, CancellationToken cancellationToken = default);
+
+    // ---- Search and multi-message reads -------------------------------------------------
+
     /// <summary>
     /// For each of <paramref name="texts"/>, the UIDs of the folder's messages that may contain it,
     /// case-insensitively, in a header value or a text part (a superset of those that do: the
@@ -37,5 +59,5 @@ public partial interface IMailStore
     IAsyncEnumerable<SearchText> ReadSearchTextHeadsAsync(long folderId, IReadOnlyList<long> uids, CancellationToken cancellationToken = default);
 }
 
-/// <summary>One message's decrypted RFC 5322 bytes, as <see cref="IMailStore.ReadMessagesAsync"/> returns them.</summary>
+/// <summary>One message's decrypted RFC 5322 bytes, as <see cref="IMessageStore.ReadMessagesAsync"/> returns them.</summary>
 public sealed record StoredMessageContent(long Uid, byte[] Raw);

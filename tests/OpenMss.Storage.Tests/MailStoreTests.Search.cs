@@ -205,7 +205,7 @@ public abstract partial class MailStoreTests
 
         Assert.Equal(60, filters.Count);
         // Long enough that random bytes (ciphertext, filter bits) never contain one by chance: a
-        // three-letter trigram would turn up in some 3 % of runs in 60 blobs of random bytes.
+        // three-byte trigram turns up by chance in about one run in a hundred.
         var needles = new[] { Encoding.UTF8.GetBytes(Word), Encoding.UTF8.GetBytes(Word.ToUpperInvariant()), Encoding.Unicode.GetBytes(Word.ToUpperInvariant()), Encoding.UTF8.GetBytes("XYLOPHAG"), Encoding.Unicode.GetBytes("XYLOPHAG") };
         Assert.All(filters, f => Assert.All(needles, n => Assert.True(f.AsSpan().IndexOf(n) < 0)));
         Assert.All(filters.Take(20), f => Assert.InRange(f.Length, 1 + (512 / 8), 1 + (65536 / 8)));

@@ -2,13 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using OpenMss.Directory.Api;
+using OpenMss.Host;
 using OpenMss.Directory;
 using OpenMss.Host.Configuration;
 using OpenMss.Identity;
 using OpenMss.Storage;
 using OpenMss.Trust;
 
-namespace OpenMss.Host.Demo;
+namespace OpenMss.Demo;
 
 /// <summary>
 /// A whole local trust space in one process, on loopback only, with embedded storage: the trust

@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenMss.Host.Demo;
+using OpenMss.Demo;
 
 namespace OpenMss.EndToEnd.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenMss.Host.Demo;
+using OpenMss.Demo;
 using OpenMss.Storage;
 using OpenMss.Testing;
 

@@ -5,7 +5,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenMss.Host.Demo;
+using OpenMss.Demo;
 using OpenMss.Storage;
 using OpenMss.Testing;
 using MessageFlags = MailKit.MessageFlags;

@@ -6,7 +6,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
-using OpenMss.Host.Demo;
+using OpenMss.Demo;
 using OpenMss.Identity.Accounts;
 using OpenMss.Storage;
 

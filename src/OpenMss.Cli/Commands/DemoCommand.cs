@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using OpenMss.Host.Demo;
+using OpenMss.Demo;
 
 namespace OpenMss.Cli.Commands;
 

@@ -5,14 +5,14 @@ using OpenMss.Host.Configuration;
 
 namespace OpenMss.Cli.Commands;
 
-/// <summary><c>openmss serve --config &lt;file&gt;</c>: runs one operator node until Ctrl-C or SIGTERM.</summary>
+/// <summary><c>openmss serve --config &lt;file&gt;</c>: runs one service (an operator, the national directory or the identity provider) until Ctrl-C or SIGTERM.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var config = Common.ConfigOption();
         var verbose = Common.VerboseOption();
-        var command = new Command("serve", "Run one operator from a configuration file (see docs/configuration.md).")
+        var command = new Command("serve", "Run one service (operator, directory or identity provider) from a configuration file (see docs/configuration.md).")
         {
             config,
             verbose,
@@ -21,14 +21,34 @@ internal static class ServeCommand
         {
             using var loggerFactory = Common.CreateLoggerFactory(parse.GetValue(verbose));
             var logger = loggerFactory.CreateLogger("OpenMss.Serve");
-            var settings = OperatorConfig.Load(parse.GetValue(config)!.FullName);
-            await using var node = await OperatorNode.StartAsync(settings, loggerFactory, cancellationToken: cancellationToken);
-            Console.WriteLine($"{settings.Name}: relay {node.RelayEndPoint}, web {node.WebUrl}");
+            var path = parse.GetValue(config)!.FullName;
+            await using var service = await StartServiceAsync(path, loggerFactory, cancellationToken);
             await Common.WaitForShutdownAsync(cancellationToken);
             logger.LogInformation("Stopping");
 
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Starts the service the file's <c>"service"</c> key names and prints where it listens.</summary>
+    private static async Task<IAsyncDisposable> StartServiceAsync(string path, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        switch (ConfigurationFile.ServiceOf(path))
+        {
+            case ConfigurationFile.Directory:
+                var directory = await DirectoryNode.StartAsync(DirectoryServiceConfig.Load(path), loggerFactory, cancellationToken: cancellationToken);
+                Console.WriteLine($"directory: {directory.Server.BaseUrl}");
+                return directory;
+            case ConfigurationFile.Identity:
+                var identity = await IdentityNode.StartAsync(IdentityServiceConfig.Load(path), loggerFactory, cancellationToken);
+                Console.WriteLine($"identity: {identity.Issuer}");
+                return identity;
+            default:
+                var settings = OperatorConfig.Load(path);
+                var node = await OperatorNode.StartAsync(settings, loggerFactory, cancellationToken: cancellationToken);
+                Console.WriteLine($"{settings.Name}: relay {node.RelayEndPoint}, web {node.WebUrl}");
+                return node;
+        }
     }
 }

@@ -9,6 +9,9 @@ namespace OpenMss.Host.Configuration;
 /// </summary>
 public sealed class OperatorConfig
 {
+    /// <summary>Always <c>operator</c>: the key by which <c>openmss serve</c> tells the services' files apart (optional in an operator file).</summary>
+    public string Service => ConfigurationFile.Operator;
+
     /// <summary>The operator's display name, e.g. <c>Opérateur des pharmaciens</c>.</summary>
     public string Name { get; set; } = "";
 
@@ -59,54 +62,14 @@ public sealed class OperatorConfig
     /// <exception cref="ConfigurationException">The file is missing, malformed or incomplete.</exception>
     public static OperatorConfig Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ConfigurationException($"Configuration file not found: {path}");
-        }
-
-        OperatorConfig? config;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            config = JsonSerializer.Deserialize<OperatorConfig>(stream, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            throw new ConfigurationException($"Configuration file {path} is not valid JSON: {e.Message}");
-        }
-
-        if (config is null)
-        {
-            throw new ConfigurationException($"Configuration file {path} is empty.");
-        }
-
+        var config = ConfigurationFile.Read<OperatorConfig>(path);
         config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
         config.Validate();
         return config;
     }
 
-    public void Save(string path)
-    {
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // A PostgreSQL connection string may carry a password: owner-only (0600), like a key file.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var file = new FileStream(path, options))
-        using (var writer = new StreamWriter(file))
-        {
-            writer.Write(JsonSerializer.Serialize(this, JsonOptions));
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            // UnixCreateMode applies only when the file is new: tighten an existing one too.
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-    }
+    /// <summary>Writes the file owner-only (0600): a PostgreSQL connection string may carry a password.</summary>
+    public void Save(string path) => ConfigurationFile.Write(path, this);
 
     /// <summary>Checks what the node cannot start without, with a message an administrator can act on.</summary>
     public void Validate()
@@ -134,10 +97,7 @@ public sealed class OperatorConfig
 
         Require(Whitelist.Source, "whitelist.source");
         Require(Storage.ConnectionString, "storage.connectionString");
-        if (Storage.Provider is not ("sqlite" or "postgres"))
-        {
-            throw new ConfigurationException("'storage.provider' must be 'sqlite' or 'postgres'.");
-        }
+        ConfigurationFile.RequireStorageProvider(Storage.Provider, "storage.provider");
 
         if (Audit.Retention < TimeSpan.FromDays(180))
         {
@@ -170,20 +130,11 @@ public sealed class OperatorConfig
         }
     }
 
-    private static void Require(string? value, string key)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new ConfigurationException($"'{key}' is required.");
-        }
-    }
+    private static void Require(string? value, string key) => ConfigurationFile.Require(value, key);
 
     private void ResolvePaths(string baseDirectory)
     {
-        string? Resolve(string? p) =>
-            p is null || Uri.TryCreate(p, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
-                ? p
-                : Path.GetFullPath(p, baseDirectory);
+        string? Resolve(string? p) => ConfigurationFile.Resolve(p, baseDirectory);
 
         Tls.Certificate = Resolve(Tls.Certificate);
         Tls.Key = Resolve(Tls.Key);
@@ -198,10 +149,7 @@ public sealed class OperatorConfig
             Identity.AccountsDatabase = Resolve(Identity.AccountsDatabase);
             Identity.IntrospectionClientSecretFile = Resolve(Identity.IntrospectionClientSecretFile);
         }
-        if (Storage.Provider == "sqlite" && !Storage.ConnectionString.Contains('=', StringComparison.Ordinal))
-        {
-            Storage.ConnectionString = Resolve(Storage.ConnectionString)!;
-        }
+        Storage.ConnectionString = ConfigurationFile.ResolveSqlite(Storage.Provider, Storage.ConnectionString, baseDirectory);
     }
 }
 

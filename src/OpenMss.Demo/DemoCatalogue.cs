@@ -1,7 +1,7 @@
 using OpenMss.Core;
 using OpenMss.Directory.Client;
 
-namespace OpenMss.Host.Demo;
+namespace OpenMss.Demo;
 
 /// <summary>A mailbox of the demo, with the person or software that uses it.</summary>
 /// <param name="Role">pharmacist | technician | doctor | application, or null for a structure's mailbox.</param>

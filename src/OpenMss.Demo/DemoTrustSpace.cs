@@ -2,13 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using OpenMss.Directory.Api;
+using OpenMss.Host;
 using OpenMss.Directory;
 using OpenMss.Host.Configuration;
 using OpenMss.Identity;
 using OpenMss.Storage;
 using OpenMss.Trust;
 
-namespace OpenMss.Host.Demo;
+namespace OpenMss.Demo;
 
 /// <summary>
 /// A whole local trust space in one process, on loopback only, with embedded storage: the trust
@@ -21,6 +22,7 @@ namespace OpenMss.Host.Demo;
 public sealed class DemoTrustSpace : IAsyncDisposable
 {
     private readonly List<OperatorNode> _operators = [];
+    private DirectoryNode? _directory;
 
     private DemoTrustSpace(string dataDirectory) => DataDirectory = dataDirectory;
 
@@ -80,45 +82,45 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 .Save(directoryCertificate.Pem, directoryCertificate.Key);
         }
 
-        Directory = await DirectoryServer.StartAsync(
-            new DirectoryServerOptions
-            {
-                Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
-                StoreOptions = new DirectoryStoreOptions { Provider = "sqlite", ConnectionString = Path.Combine(layout.DirectoryFolder, "annuaire.db") },
-                ServerCertificate = IssuedCertificate.LoadWithKey(directoryCertificate.Pem, directoryCertificate.Key),
-                TrustAnchor = anchor,
-                Revocation = RevocationList.Parse(await File.ReadAllBytesAsync(layout.CrlFile, cancellationToken), anchor),
-                PublicHost = "localhost",
-                Production = false,
-            },
-            loggerFactory,
-            cancellationToken);
+        // The same configuration files and start-up code as `openmss serve` (docs/configuration.md).
+        var directoryConfig = new DirectoryServiceConfig
+        {
+            Listen = "127.0.0.1:0",
+            PublicHost = "localhost",
+            Production = false,
+            Tls = new TlsConfig { Certificate = directoryCertificate.Pem, Key = directoryCertificate.Key, TrustAnchor = layout.TrustAnchor, Crl = layout.CrlFile },
+            Storage = new StorageConfig { Provider = "sqlite", ConnectionString = Path.Combine(layout.DirectoryFolder, "annuaire.db") },
+        };
+        directoryConfig.Save(Path.Combine(layout.DirectoryFolder, "directory.json"));
+        _directory = await DirectoryNode.StartAsync(directoryConfig, loggerFactory, cancellationToken: cancellationToken);
+        Directory = _directory.Server;
 
         // The identity provider: professionals sign in with RPPS + password + one-time code, over
         // HTTPS (an OpenID Connect client or a browser cookie of a health app accepts nothing less).
         var identityCertificate = EnsureWebCertificate(authority, layout.IdentityCertificate, "Fournisseur d'identité (démo)");
-        Identity = await IdentityProvider.StartAsync(
-            new IdentityProviderOptions
-            {
-                DataDirectory = layout.IdentityFolder,
-                ServerCertificate = IssuedCertificate.LoadWithKey(identityCertificate.Pem, identityCertificate.Key),
-                PublicHostName = "localhost",
-                Production = false,
-                Clients =
-                [
-                    new IdentityClient { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true },
-                    new IdentityClient
-                    {
-                        ClientId = DemoCatalogue.IntrospectionClientId,
-                        ClientSecret = await LoadOrCreateSecretAsync(layout.IntrospectionSecretFile, cancellationToken),
-                        DisplayName = "Serveurs de messagerie des opérateurs",
-                        AllowIntrospection = true,
-                        AllowRefreshTokens = false,
-                    },
-                ],
-            },
-            loggerFactory,
-            cancellationToken);
+        await LoadOrCreateSecretAsync(layout.IntrospectionSecretFile, cancellationToken);
+        var identityConfig = new IdentityServiceConfig
+        {
+            Listen = "127.0.0.1:0",
+            PublicHost = "localhost",
+            Production = false,
+            Tls = new TlsConfig { Certificate = identityCertificate.Pem, Key = identityCertificate.Key },
+            DataDirectory = layout.IdentityFolder,
+            Clients =
+            [
+                new IdentityClientConfig { ClientId = DemoCatalogue.MailClientId, DisplayName = "Clients de messagerie", AllowPasswordGrant = true },
+                new IdentityClientConfig
+                {
+                    ClientId = DemoCatalogue.IntrospectionClientId,
+                    SecretFile = layout.IntrospectionSecretFile,
+                    DisplayName = "Serveurs de messagerie des opérateurs",
+                    AllowIntrospection = true,
+                    AllowRefreshTokens = false,
+                },
+            ],
+        };
+        identityConfig.Save(Path.Combine(layout.IdentityFolder, "identity.json"));
+        Identity = await IdentityNode.StartAsync(identityConfig, loggerFactory, cancellationToken);
         foreach (var person in DemoCatalogue.Operators.SelectMany(o => o.Mailboxes).Where(m => m.Rpps is not null))
         {
             await Identity.CreateOrUpdateAccountAsync(person.Rpps!, person.DisplayName, DemoCatalogue.PasswordOf(person), DemoCatalogue.TotpSecretOf(person), cancellationToken);
@@ -388,9 +390,9 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         }
 
         _operators.Clear();
-        if (Directory is not null)
+        if (_directory is not null)
         {
-            await Directory.DisposeAsync();
+            await _directory.DisposeAsync();
         }
 
         if (Identity is not null)

@@ -12,7 +12,7 @@ public sealed record DemoMailbox(string Address, MailboxKind Kind, string Displa
 public sealed record DemoOperator(string Id, string Name, string Domain, IReadOnlyList<DemoMailbox> Mailboxes);
 
 /// <summary>
-/// Who is in the demo trust space (SPEC §3.4): a pharmacy with its organisational mailbox, two
+/// Who is in the demo trust space (README, "The demo"): a pharmacy with its organisational mailbox, two
 /// pharmacists and a technician on one operator; a doctor and a laboratory's applicative
 /// mailbox on another. RPPS numbers are fictitious but carry valid Luhn keys.
 /// </summary>

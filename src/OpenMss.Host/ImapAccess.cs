@@ -9,7 +9,7 @@ using OpenMss.Storage;
 namespace OpenMss.Host;
 
 /// <summary>
-/// Who may open which mailbox over IMAP (SPEC §3.2): a professional authenticated by the
+/// Who may open which mailbox over IMAP: a professional authenticated by the
 /// identity provider (token, or password where allowed) opens their own PER mailbox, or an ORG
 /// mailbox named as the SASL authorization identity when they are one of its members — checked
 /// at login and again whenever the session asks. Failed logins are rate-limited per account and

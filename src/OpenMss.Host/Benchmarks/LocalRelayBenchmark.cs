@@ -36,7 +36,7 @@ public sealed record LocalRelayBenchmarkOptions
 }
 
 /// <summary>
-/// A self-contained SPEC §4 relay benchmark: a throwaway trust space in a temporary folder (its own
+/// A self-contained relay benchmark (docs/benchmarks.md): a throwaway trust space in a temporary folder (its own
 /// authority, two operator certificates, a whitelist), one operator <see cref="OperatorNode"/> with
 /// one mailbox per session, loaded by <see cref="RelayLoad"/> from this same process as a peer
 /// operator on the same machine would. Everything it created is removed afterwards.

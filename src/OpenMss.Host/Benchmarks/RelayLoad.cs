@@ -13,7 +13,7 @@ public sealed record RelayLoadOptions
     /// <summary>The relay's port.</summary>
     public required int Port { get; init; }
 
-    /// <summary>The sending operator's certificate with its private key (mutual TLS, SPEC §3.1).</summary>
+    /// <summary>The sending operator's certificate with its private key (mutual TLS).</summary>
     public required X509Certificate2 ClientCertificate { get; init; }
 
     /// <summary>The trust space authority the server certificate must chain to.</summary>
@@ -122,7 +122,7 @@ public sealed record RelayLoadResult(
 }
 
 /// <summary>
-/// SPEC §4 relay throughput: N concurrent mutual-TLS SMTP sessions send messages back to back to a
+/// Relay throughput (docs/benchmarks.md): N concurrent mutual-TLS SMTP sessions send messages back to back to a
 /// relay, first for a warm-up, then for a measured window; counts the messages the server accepted
 /// durably and the latency of each transaction.
 /// </summary>

@@ -8,7 +8,7 @@ namespace OpenMss.Host.Benchmarks;
 
 /// <summary>
 /// A minimal SMTP client for relay load (RFC 5321, STARTTLS per RFC 3207, PIPELINING per RFC 2920):
-/// EHLO, STARTTLS with an operator client certificate (SPEC §3.1 mutual TLS), then pipelined
+/// EHLO, STARTTLS with an operator client certificate (mutual TLS, as the trust space requires), then pipelined
 /// MAIL/RCPT/DATA transactions on one session. Deliberately bare so that the load generator costs
 /// little CPU next to the server it measures; MailKit is the client for everything else.
 /// </summary>

@@ -37,10 +37,10 @@ public sealed class OperatorConfig
 
     public AuditConfig Audit { get; set; } = new();
 
-    /// <summary>SMTP submission for mail clients and business software (SPEC §3.2). Optional.</summary>
+    /// <summary>SMTP submission for mail clients and business software (RFC 6409). Optional.</summary>
     public SubmissionConfig? Submission { get; set; }
 
-    /// <summary>IMAP for mail clients and business software (SPEC §3.2). Optional.</summary>
+    /// <summary>IMAP for mail clients and business software (RFC 3501). Optional.</summary>
     public ImapConfig? Imap { get; set; }
 
     /// <summary>How professionals authenticate: the OpenID Connect issuer, and optionally its accounts for passwords.</summary>
@@ -153,7 +153,7 @@ public sealed class OperatorConfig
     }
 }
 
-/// <summary>The operator-to-operator SMTP relay listener (SPEC §3.1).</summary>
+/// <summary>The operator-to-operator SMTP relay listener (RFC 5321, STARTTLS and mutual TLS).</summary>
 public sealed class RelayConfig
 {
     /// <summary><c>host:port</c>; port 0 picks a free port.</summary>

@@ -7,7 +7,7 @@ namespace OpenMss.Storage.Postgres;
 
 /// <summary>
 /// Carries "folder changed" signals between the operator nodes that share one PostgreSQL database
-/// (SPEC §4, scale-out): every change published on this node is sent with <c>NOTIFY</c> on one
+/// (scale-out, docs/architecture.md): every change published on this node is sent with <c>NOTIFY</c> on one
 /// channel, and a dedicated connection <c>LISTEN</c>s to it and republishes the other nodes' changes
 /// to this node's subscribers (IMAP sessions in IDLE). Signals carry folder ids only, never content.
 /// A lost notification is harmless: subscribers still re-read on their fallback poll, and after the

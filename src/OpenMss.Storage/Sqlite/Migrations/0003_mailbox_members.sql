@@ -1,5 +1,5 @@
 -- Version 3: the professionals designated to use an organisational (ORG) or practice (CAB)
--- mailbox (SPEC §3.2). Checked at every login and every mailbox opening, hence the primary key
+-- mailbox. Checked at every login and every mailbox opening, hence the primary key
 -- on (mailbox, member) and the index to find a professional's mailboxes.
 
 CREATE TABLE mailbox_members (

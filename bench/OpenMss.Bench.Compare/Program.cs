@@ -125,6 +125,8 @@ internal static class Compare
                     AllowPasswordAuthentication = true,
                 },
                 store,
+                store,
+                store,
                 new BenchAuthenticator(),
                 new StoreAuditSink(store));
             await server.StartAsync();

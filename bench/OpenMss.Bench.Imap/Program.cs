@@ -578,6 +578,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
                 MaxSessions = 20_000,
             },
             store,
+            store,
+            store,
             new BenchAuthenticator(),
             new StoreAuditSink(store));
         await server.StartAsync();

@@ -15,7 +15,7 @@ namespace OpenMss.Host;
 /// at login and again whenever the session asks. Failed logins are rate-limited per account and
 /// per client address; every login and mailbox action goes to the audit trail.
 /// </summary>
-public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator credentials, AuthThrottle throttle, TimeProvider time, ILogger<ImapAccess> logger)
+public sealed class ImapAccess(IMailboxStore mailboxes, IAuditStore audit, ProfessionalAuthenticator credentials, AuthThrottle throttle, TimeProvider time, ILogger<ImapAccess> logger)
     : IImapAuthenticator
 {
     public async ValueTask<ImapAuthenticationResult> AuthenticatePasswordAsync(string user, string password, string? authorizationId, ImapClientInfo client, CancellationToken cancellationToken = default)
@@ -83,17 +83,17 @@ public sealed class ImapAccess(IMailStore store, ProfessionalAuthenticator crede
 
     private async Task<AccessDecision> DecideAsync(string idNatPs, string address, CancellationToken cancellationToken)
     {
-        var mailbox = await store.FindMailboxAsync(address, cancellationToken);
+        var mailbox = await mailboxes.FindMailboxAsync(address, cancellationToken);
         if (mailbox is null)
         {
             return new AccessDecision(false, AccessRefusal.NotOwner, "Boîte aux lettres inconnue.", "Unknown mailbox");
         }
 
         var isMember = mailbox.Kind is MailboxKind.Organisational or MailboxKind.Practice
-            && await store.IsMemberAsync(mailbox.Address, idNatPs, cancellationToken);
+            && await mailboxes.IsMemberAsync(mailbox.Address, idNatPs, cancellationToken);
         return MailboxAccess.Decide(AccessActor.Professional(idNatPs), new MailboxAccessTarget(mailbox.Address, mailbox.Kind, mailbox.OwnerId), isMember);
     }
 
     private async Task AuditAsync(string actor, string? mailbox, string action, string result, ImapClientInfo client, CancellationToken cancellationToken) =>
-        await store.AppendAuditAsync(new AuditEvent(time.GetUtcNow(), actor, mailbox, action, result, client.Address, "imap"), cancellationToken);
+        await audit.AppendAuditAsync(new AuditEvent(time.GetUtcNow(), actor, mailbox, action, result, client.Address, "imap"), cancellationToken);
 }

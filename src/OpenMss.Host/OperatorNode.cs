@@ -184,7 +184,7 @@ public sealed class OperatorNode : IAsyncDisposable
         _localAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: false);
 
         var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false, time);
-        var relayPolicy = new RelayPolicy(Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
+        var relayPolicy = new RelayPolicy(Store, Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)
         {
             Acceptance = relayAcceptance,
             // NOTIFY=SUCCESS (RFC 3461): the "delivered" report goes back through the queue. A lambda:
@@ -311,7 +311,7 @@ public sealed class OperatorNode : IAsyncDisposable
 
     private async Task StartImapAsync(ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var access = new ImapAccess(Store, _credentials!, _throttle, time, loggerFactory.CreateLogger<ImapAccess>());
+        var access = new ImapAccess(Store, Store, _credentials!, _throttle, time, loggerFactory.CreateLogger<ImapAccess>());
         var audit = new OpenMss.Imap.Server.StoreAuditSink(Store);
         OpenMss.Imap.Server.ImapServer Create(string listen, OpenMss.Imap.Server.ImapTlsMode mode) => new(
             new OpenMss.Imap.Server.ImapServerOptions
@@ -324,6 +324,8 @@ public sealed class OperatorNode : IAsyncDisposable
                 OpenIdConfiguration = OpenIdConfiguration,
                 TokenScope = OpenMss.Identity.IdentityProtocol.MailScope,
             },
+            Store,
+            Store,
             Store,
             access,
             audit,
@@ -346,7 +348,7 @@ public sealed class OperatorNode : IAsyncDisposable
     {
         var authenticator = _credentials!;
         var policy = new OpenMss.Smtp.Inbound.Submission.SubmissionPolicy(
-            Store,
+            Store, Store, Store, Store,
             authenticator,
             (from, recipients, raw, envelopeId, full, ct) => Submitter.SubmitAsync(from, recipients, raw, envelopeId, full, ct),
             new OpenMss.Smtp.Inbound.Submission.SubmissionPolicyOptions

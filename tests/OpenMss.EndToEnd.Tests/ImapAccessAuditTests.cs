@@ -18,7 +18,7 @@ public sealed class ImapAccessAuditTests
     {
         await using var store = await TestStores.CreateAsync(backend);
         var credentials = new ProfessionalAuthenticator(store, tokens: null, new BrokenAccounts(), allowPasswords: true, NullLogger<ProfessionalAuthenticator>.Instance);
-        var access = new ImapAccess(store, credentials, new AuthThrottle(new AuthThrottleOptions(), TimeProvider.System), TimeProvider.System, NullLogger<ImapAccess>.Instance);
+        var access = new ImapAccess(store, store, credentials, new AuthThrottle(new AuthThrottleOptions(), TimeProvider.System), TimeProvider.System, NullLogger<ImapAccess>.Instance);
         var client = new ImapClientInfo(new IPEndPoint(IPAddress.Parse("192.0.2.7"), 50123), IsTls: true);
 
         var result = await access.AuthenticatePasswordAsync("10001234567", "secret", "pharmacie@pharmacien.mssante.fr", client);
@@ -40,7 +40,7 @@ public sealed class ImapAccessAuditTests
         closed.Stop(); // nothing listens there any more: connections are refused
         using var validator = new OpenMss.Identity.Validation.AccessTokenValidator(new Uri($"http://127.0.0.1:{port}/"));
         var credentials = new ProfessionalAuthenticator(store, validator, accounts: null, allowPasswords: false, NullLogger<ProfessionalAuthenticator>.Instance);
-        var access = new ImapAccess(store, credentials, new AuthThrottle(new AuthThrottleOptions { MaxAddressFailures = 2 }, TimeProvider.System), TimeProvider.System, NullLogger<ImapAccess>.Instance);
+        var access = new ImapAccess(store, store, credentials, new AuthThrottle(new AuthThrottleOptions { MaxAddressFailures = 2 }, TimeProvider.System), TimeProvider.System, NullLogger<ImapAccess>.Instance);
         var client = new ImapClientInfo(new IPEndPoint(IPAddress.Parse("192.0.2.8"), 50124), IsTls: true);
         const string token = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4MTAwMDEyMzQ1NjUifQ.c2lnbmF0dXJl";
 

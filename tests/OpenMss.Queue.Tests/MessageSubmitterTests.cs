@@ -13,7 +13,7 @@ public sealed class MessageSubmitterTests
     {
         await using var harness = await QueueHarness.CreateAsync();
         var wakes = 0;
-        var submitter = new MessageSubmitter(harness.Store, [QueueHarness.LocalDomain], () => wakes++);
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain], () => wakes++);
         var original = QueueHarness.Message(to: QueueHarness.Colleague);
 
         var result = await submitter.SubmitAsync(
@@ -62,7 +62,7 @@ public sealed class MessageSubmitterTests
     {
         await using var harness = await QueueHarness.CreateAsync();
         var wakes = 0;
-        var submitter = new MessageSubmitter(harness.Store, [QueueHarness.LocalDomain], () => wakes++);
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain], () => wakes++);
 
         var result = await submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Colleague)], QueueHarness.Message(to: QueueHarness.Colleague));
 
@@ -76,7 +76,7 @@ public sealed class MessageSubmitterTests
     public async Task A_local_delivery_with_NOTIFY_SUCCESS_reports_delivered_to_the_sender()
     {
         await using var harness = await QueueHarness.CreateAsync();
-        var submitter = new MessageSubmitter(harness.Store, [QueueHarness.LocalDomain], hostName: "relay.pharmacien.mssante.fr");
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain], hostName: "relay.pharmacien.mssante.fr");
 
         await submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Colleague, DsnNotify.Success)], QueueHarness.Message(to: QueueHarness.Colleague), envelopeId: "ENV-9");
 
@@ -92,7 +92,7 @@ public sealed class MessageSubmitterTests
     public async Task A_notification_for_a_remote_sender_is_queued_with_the_null_sender()
     {
         await using var harness = await QueueHarness.CreateAsync();
-        var submitter = new MessageSubmitter(harness.Store, [QueueHarness.LocalDomain]);
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain]);
         var report = new DeliveryReport(
             QueueHarness.Doctor,
             [new DsnRecipientReport(QueueHarness.Colleague, DsnAction.Delivered, "2.0.0")],

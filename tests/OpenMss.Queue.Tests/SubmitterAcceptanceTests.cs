@@ -22,7 +22,7 @@ public sealed class SubmitterAcceptanceTests
         var acceptance = new AcceptancePipeline(
             [new LocalRecipientPolicy(harness.Store, new LocalDomainSet([QueueHarness.LocalDomain]), refusesOtherDomains: false)],
             [new OnlyLocalWhenTaggedStage()]);
-        var submitter = new MessageSubmitter(harness.Store, [QueueHarness.LocalDomain], acceptance: acceptance);
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain], acceptance: acceptance);
         byte[] message = [.. "X-Patient: yes\r\n"u8.ToArray(), .. QueueHarness.Message(to: QueueHarness.Colleague)];
 
         var result = await submitter.SubmitAsync(

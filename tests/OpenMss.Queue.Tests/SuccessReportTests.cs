@@ -121,8 +121,8 @@ public sealed class SuccessReportTests
             try
             {
                 await store.CreateMailboxAsync(new NewMailbox(QueueHarness.Doctor, MailboxKind.Personal, "Dr Bernard"));
-                var submitter = new MessageSubmitter(store, [TestPki.MedecinDomain], hostName: "mx.medecin.mssante.fr");
-                var policy = new RelayPolicy(store, TestPki.CreateValidator(), new Domains(TestPki.PharmacienDomain, TestPki.MedecinDomain), [TestPki.MedecinDomain])
+                var submitter = new MessageSubmitter(store, store, store, [TestPki.MedecinDomain], hostName: "mx.medecin.mssante.fr");
+                var policy = new RelayPolicy(store, store, TestPki.CreateValidator(), new Domains(TestPki.PharmacienDomain, TestPki.MedecinDomain), [TestPki.MedecinDomain])
                 {
                     DeliveryNotifier = submitter.NotifyDeliveredAsync,
                 };

@@ -51,7 +51,7 @@ internal static class SendCommand
                 return Common.Fail($"--from {sender}: no such mailbox on this operator.");
             }
 
-            var submitter = new MessageSubmitter(store, settings.Domains, wake: null);
+            var submitter = new MessageSubmitter(store, store, store, settings.Domains, wake: null);
             var recipients = parse.GetValue(to)!.Select(r => new OutboundRecipient(r.Trim())).ToList();
             var result = await submitter.SubmitAsync(senderAddress.Value, recipients, raw, cancellationToken: cancellationToken);
             await Common.AuditAsync(store, senderAddress.Value, "send", result.AllAccepted ? "ok" : "partial",

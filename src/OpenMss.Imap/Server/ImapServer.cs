@@ -14,7 +14,9 @@ namespace OpenMss.Imap.Server;
 public sealed class ImapServer : IAsyncDisposable
 {
     private readonly ImapServerOptions options;
-    private readonly IMailStore store;
+    private readonly IMailboxStore mailboxes;
+    private readonly IFolderStore folders;
+    private readonly IMessageStore messages;
     private readonly IImapAuthenticator authenticator;
     private readonly IImapAuditSink? audit;
     private readonly ILogger logger;
@@ -27,10 +29,12 @@ public sealed class ImapServer : IAsyncDisposable
     private Task? acceptLoop;
     private int active;
 
-    public ImapServer(ImapServerOptions options, IMailStore store, IImapAuthenticator authenticator, IImapAuditSink? audit = null, ILogger<ImapServer>? logger = null, TimeProvider? timeProvider = null)
+    public ImapServer(ImapServerOptions options, IMailboxStore mailboxes, IFolderStore folders, IMessageStore messages, IImapAuthenticator authenticator, IImapAuditSink? audit = null, ILogger<ImapServer>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(mailboxes);
+        ArgumentNullException.ThrowIfNull(folders);
+        ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(authenticator);
         if (options.ServerCertificate is null)
         {
@@ -38,7 +42,9 @@ public sealed class ImapServer : IAsyncDisposable
         }
 
         this.options = options;
-        this.store = store;
+        this.mailboxes = mailboxes;
+        this.folders = folders;
+        this.messages = messages;
         this.authenticator = authenticator;
         this.audit = audit;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -181,7 +187,7 @@ public sealed class ImapServer : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
-            var session = new ImapSession(socket, options, store, authenticator, audit, logger, time);
+            var session = new ImapSession(socket, options, mailboxes, folders, messages, authenticator, audit, logger, time);
             open.TryAdd(session, 0);
             try
             {

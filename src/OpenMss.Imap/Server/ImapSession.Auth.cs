@@ -119,7 +119,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var found = await store.FindMailboxAsync(result.Principal!.MailboxAddress, ct).ConfigureAwait(false);
+        var found = await mailboxes.FindMailboxAsync(result.Principal!.MailboxAddress, ct).ConfigureAwait(false);
         if (found is null)
         {
             await AuditAsync("login", "refused", "no mailbox", ct, actor: result.Principal.Actor).ConfigureAwait(false);

@@ -34,7 +34,7 @@ internal sealed partial class ImapSession
         {
             try
             {
-                return store.FolderChanges;
+                return folders.FolderChanges;
             }
             catch (NotSupportedException)
             {
@@ -78,7 +78,7 @@ internal sealed partial class ImapSession
         selected = null;
         state = ImapState.Authenticated;
         await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
-        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var folder = await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
         if (folder is null)
         {
             await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
@@ -87,15 +87,15 @@ internal sealed partial class ImapSession
 
         var readOnly = c.Name == "EXAMINE";
         selected = new SelectedFolder(folder, readOnly, Notifier);
-        selected.HighestModSeq = (await store.GetFolderStateAsync(folder.Id, ct).ConfigureAwait(false))?.HighestModSeq ?? 0;
-        var messages = await store.ListMessageFlagsAsync(folder.Id, 1, ct).ConfigureAwait(false);
+        selected.HighestModSeq = (await folders.GetFolderStateAsync(folder.Id, ct).ConfigureAwait(false))?.HighestModSeq ?? 0;
+        var messages = await folders.ListMessageFlagsAsync(folder.Id, 1, ct).ConfigureAwait(false);
         foreach (var message in messages)
         {
             selected.Uids.Add(message.Uid);
             selected.Flags[message.Uid] = message;
         }
 
-        var status = await store.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
+        var status = await folders.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
         state = ImapState.Selected;
         await AuditAsync("open", "ok", $"folder={folder.Id}", ct).ConfigureAwait(false);
         output.Line(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)");
@@ -124,19 +124,19 @@ internal sealed partial class ImapSession
         var folder = selected!;
 
         // Read before the messages: a change racing with the reads bumps it again and is seen next time.
-        var state = await store.GetFolderStateAsync(folder.Folder.Id, ct).ConfigureAwait(false)
+        var state = await folders.GetFolderStateAsync(folder.Folder.Id, ct).ConfigureAwait(false)
             ?? throw new SessionClosedException("The selected mailbox was deleted");
         if (state.HighestModSeq == folder.HighestModSeq)
         {
             return;
         }
 
-        var changed = await store.ListChangedSinceAsync(folder.Folder.Id, folder.HighestModSeq, ct).ConfigureAwait(false);
+        var changed = await folders.ListChangedSinceAsync(folder.Folder.Id, folder.HighestModSeq, ct).ConfigureAwait(false);
         folder.HighestModSeq = state.HighestModSeq;
         var newCount = changed.Count(m => !folder.Flags.ContainsKey(m.Uid) && (folder.Uids.Count == 0 || m.Uid > folder.Uids[^1]));
         if (folder.Uids.Count + newCount != state.MessageCount)
         {
-            var all = await store.ListMessageFlagsAsync(folder.Folder.Id, 1, ct).ConfigureAwait(false);
+            var all = await folders.ListMessageFlagsAsync(folder.Folder.Id, 1, ct).ConfigureAwait(false);
             var present = all.Select(m => m.Uid).ToHashSet();
             for (var i = folder.Uids.Count - 1; i >= 0; i--)
             {
@@ -192,7 +192,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var created = await store.CreateFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var created = await folders.CreateFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
         await AuditAsync("create", created is null ? "failed" : "ok", created is null ? null : $"folder={created.Id}", ct).ConfigureAwait(false);
         await (created is null ? No(c, ImapReplies.AlreadyExists) : Ok(c, "CREATE completed")).ConfigureAwait(false);
     }
@@ -200,7 +200,7 @@ internal sealed partial class ImapSession
     private async Task DeleteAsync(ImapCommand c, CancellationToken ct)
     {
         var name = SingleName(c);
-        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var folder = await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
         if (folder is null)
         {
             await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
@@ -213,7 +213,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var deleted = await store.DeleteFolderAsync(mailbox.Id, name, ct).ConfigureAwait(false);
+        var deleted = await folders.DeleteFolderAsync(mailbox.Id, name, ct).ConfigureAwait(false);
         await AuditAsync("delete", deleted ? "ok" : "failed", $"folder={folder.Id}", ct).ConfigureAwait(false);
         await (deleted ? Ok(c, "DELETE completed") : No(c, ImapReplies.NoSuchMailbox)).ConfigureAwait(false);
     }
@@ -227,14 +227,14 @@ internal sealed partial class ImapSession
 
         var from = MailboxName(c.Arguments[0]);
         var to = MailboxName(c.Arguments[1]);
-        var folder = await store.FindFolderAsync(mailbox!.Id, from, ct).ConfigureAwait(false);
+        var folder = await folders.FindFolderAsync(mailbox!.Id, from, ct).ConfigureAwait(false);
         if (folder is null || folder.SpecialUse is not null || to.Length == 0)
         {
             await No(c, folder is null ? ImapReplies.NoSuchMailbox : ImapReplies.CannotRename).ConfigureAwait(false);
             return;
         }
 
-        var renamed = await store.RenameFolderAsync(mailbox.Id, from, to, ct).ConfigureAwait(false);
+        var renamed = await folders.RenameFolderAsync(mailbox.Id, from, to, ct).ConfigureAwait(false);
         await AuditAsync("rename", renamed ? "ok" : "failed", $"folder={folder.Id}", ct).ConfigureAwait(false);
         await (renamed ? Ok(c, "RENAME completed") : No(c, ImapReplies.RenameTargetExists)).ConfigureAwait(false);
     }
@@ -244,13 +244,13 @@ internal sealed partial class ImapSession
         // Folders are subscribed by default; SUBSCRIBE needs an existing folder, UNSUBSCRIBE does not.
         var name = SingleName(c);
         var subscribe = c.Name == "SUBSCRIBE";
-        if (subscribe && await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false) is null)
+        if (subscribe && await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false) is null)
         {
             await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
             return;
         }
 
-        await store.SetSubscriptionAsync(mailbox!.Id, name, subscribe, ct).ConfigureAwait(false);
+        await folders.SetSubscriptionAsync(mailbox!.Id, name, subscribe, ct).ConfigureAwait(false);
         await Ok(c, c.Name + " completed").ConfigureAwait(false);
     }
 
@@ -297,12 +297,12 @@ internal sealed partial class ImapSession
         var regex = new Regex(
             "^" + Regex.Escape(decoded).Replace(@"\*", ".*", StringComparison.Ordinal).Replace("%", "[^/]*", StringComparison.Ordinal) + "$",
             RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        var folders = await store.ListFoldersAsync(mailbox!.Id, ct).ConfigureAwait(false);
-        var names = folders.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var listed = await folders.ListFoldersAsync(mailbox!.Id, ct).ConfigureAwait(false);
+        var names = listed.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var subscribed = c.Name == "LSUB"
-            ? (await store.ListSubscriptionsAsync(mailbox.Id, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal)
+            ? (await folders.ListSubscriptionsAsync(mailbox.Id, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal)
             : null;
-        foreach (var folder in folders)
+        foreach (var folder in listed)
         {
             if (subscribed is not null && !subscribed.Contains(folder.Name))
             {
@@ -339,8 +339,8 @@ internal sealed partial class ImapSession
 
         var name = MailboxName(c.Arguments[0]);
         await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
-        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
-        var status = folder is null ? null : await store.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
+        var folder = await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var status = folder is null ? null : await folders.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
         if (status is null)
         {
             await No(c, ImapReplies.NoSuchMailbox).ConfigureAwait(false);
@@ -401,14 +401,14 @@ internal sealed partial class ImapSession
         }
 
         await EnsureAuthorizedAsync(ct).ConfigureAwait(false);
-        var folder = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var folder = await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
         if (folder is null)
         {
             await No(c, ImapReplies.TryCreate).ConfigureAwait(false);
             return;
         }
 
-        var stored = await store.AppendAsync(folder.Id, raw, flags & ~MessageFlags.Recent, date, ct).ConfigureAwait(false);
+        var stored = await messages.AppendAsync(folder.Id, raw, flags & ~MessageFlags.Recent, date, ct).ConfigureAwait(false);
 
         await AuditAsync("append", "ok", $"folder={folder.Id} uid={stored.Uid}", ct).ConfigureAwait(false);
         if (selected is not null && selected.Folder.Id == folder.Id)
@@ -490,7 +490,7 @@ internal sealed partial class ImapSession
     {
         if (!selected!.ReadOnly)
         {
-            var expunged = await store.ExpungeAsync(selected.Folder.Id, null, ct).ConfigureAwait(false);
+            var expunged = await folders.ExpungeAsync(selected.Folder.Id, null, ct).ConfigureAwait(false);
             if (expunged.Count > 0)
             {
                 await AuditAsync("expunge", "ok", $"folder={selected.Folder.Id} uids={SequenceSet.Compact(expunged)}", ct).ConfigureAwait(false);
@@ -531,7 +531,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var expunged = await store.ExpungeAsync(selected.Folder.Id, uids, ct).ConfigureAwait(false);
+        var expunged = await folders.ExpungeAsync(selected.Folder.Id, uids, ct).ConfigureAwait(false);
         if (expunged.Count > 0)
         {
             await AuditAsync("expunge", "ok", $"folder={selected.Folder.Id} uids={SequenceSet.Compact(expunged)}", ct).ConfigureAwait(false);

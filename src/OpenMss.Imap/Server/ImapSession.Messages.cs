@@ -122,7 +122,7 @@ internal sealed partial class ImapSession
         // per message.
         var ascending = targets.Zip(targets.Skip(1)).All(p => p.First.Uid < p.Second.Uid);
         var contents = needsRaw && ascending
-            ? store.ReadMessagesAsync(folder.Folder.Id, [.. targets.Select(t => t.Uid)], ct).GetAsyncEnumerator(ct)
+            ? messages.ReadMessagesAsync(folder.Folder.Id, [.. targets.Select(t => t.Uid)], ct).GetAsyncEnumerator(ct)
             : null;
         StoredMessageContent? pending = null;
         var contentsDone = false;
@@ -166,7 +166,7 @@ internal sealed partial class ImapSession
                     }
                     else if (needsRaw)
                     {
-                        raw = await store.ReadMessageAsync(folder.Folder.Id, target.Uid, ct).ConfigureAwait(false);
+                        raw = await messages.ReadMessageAsync(folder.Folder.Id, target.Uid, ct).ConfigureAwait(false);
                         if (raw is null)
                         {
                             continue;
@@ -176,7 +176,7 @@ internal sealed partial class ImapSession
                     var flagsChanged = false;
                     if (setsSeen && folder.Flags.TryGetValue(target.Uid, out var known) && (known.Flags & MessageFlags.Seen) == 0)
                     {
-                        var updated = await store.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
+                        var updated = await folders.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
                         if (updated.Count == 1)
                         {
                             folder.Flags[target.Uid] = updated[0];
@@ -233,7 +233,7 @@ internal sealed partial class ImapSession
         while (from <= last)
         {
             var span = folder.SequenceOf(last) - folder.SequenceOf(from) + 1;
-            var page = await store.ListMessagesAsync(folder.Folder.Id, from, Math.Clamp(span, 1, SummaryPage), ct).ConfigureAwait(false);
+            var page = await messages.ListMessagesAsync(folder.Folder.Id, from, Math.Clamp(span, 1, SummaryPage), ct).ConfigureAwait(false);
             if (page.Count == 0)
             {
                 break;
@@ -379,7 +379,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var updated = await store.StoreFlagsAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), operation, flags, keywords, ct).ConfigureAwait(false);
+        var updated = await folders.StoreFlagsAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), operation, flags, keywords, ct).ConfigureAwait(false);
         await AuditAsync("store", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(updated.Select(u => u.Uid))}", ct).ConfigureAwait(false);
         foreach (var state in updated)
         {
@@ -422,7 +422,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var destination = await store.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
+        var destination = await folders.FindFolderAsync(mailbox!.Id, name, ct).ConfigureAwait(false);
         if (destination is null)
         {
             await No(c, ImapReplies.TryCreate).ConfigureAwait(false);
@@ -435,7 +435,7 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var result = await store.CopyMessagesAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), destination.Id, move, ct).ConfigureAwait(false);
+        var result = await folders.CopyMessagesAsync(folder.Folder.Id, targets.Select(t => t.Uid).ToArray(), destination.Id, move, ct).ConfigureAwait(false);
         await AuditAsync(move ? "move" : "copy", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(result.SourceUids)} to={destination.Id}", ct).ConfigureAwait(false);
         var code = result.SourceUids.Count == 0
             ? string.Empty
@@ -513,7 +513,7 @@ internal sealed partial class ImapSession
         var filtered = new Dictionary<string, IReadOnlySet<long>?>(StringComparer.Ordinal);
         if (texts.Count > 0 && targets.Count > 0)
         {
-            var sets = await store.FindTextCandidatesAsync(folder.Folder.Id, texts, ct).ConfigureAwait(false);
+            var sets = await messages.FindTextCandidatesAsync(folder.Folder.Id, texts, ct).ConfigureAwait(false);
             for (var i = 0; i < texts.Count; i++)
             {
                 filtered[texts[i]] = sets[i];
@@ -572,7 +572,7 @@ internal sealed partial class ImapSession
             // Heads first: a few hundred bytes each decide the messages where a string is found
             // near the start (a common word: nearly all of them); the others read the whole text.
             (matched, unknown) = await VerifyPartitionedAsync(
-                    undecided, uids => store.ReadSearchTextHeadsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
+                    undecided, uids => messages.ReadSearchTextHeadsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
                 .ConfigureAwait(false);
             foreach (var candidate in unknown)
             {
@@ -583,7 +583,7 @@ internal sealed partial class ImapSession
             {
                 List<long> fromTexts;
                 (fromTexts, unknown) = await VerifyPartitionedAsync(
-                        unknown, uids => store.ReadSearchTextsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
+                        unknown, uids => messages.ReadSearchTextsAsync(folderId, uids, ct), t => t.Uid, (c, t) => c.Text = t, evaluator, query, ct)
                     .ConfigureAwait(false);
                 matched.AddRange(fromTexts);
             }
@@ -598,7 +598,7 @@ internal sealed partial class ImapSession
         if (unknown.Count > 0)
         {
             var (fromBytes, gone) = await VerifyPartitionedAsync(
-                    unknown, uids => store.ReadMessagesAsync(folderId, uids, ct), r => r.Uid, (c, r) => c.Attach(r.Raw), evaluator, query, ct)
+                    unknown, uids => messages.ReadMessagesAsync(folderId, uids, ct), r => r.Uid, (c, r) => c.Attach(r.Raw), evaluator, query, ct)
                 .ConfigureAwait(false);
             matched.AddRange(fromBytes);
 

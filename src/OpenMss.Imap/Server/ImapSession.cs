@@ -69,7 +69,9 @@ internal sealed partial class ImapSession
     private static readonly HashSet<string> UidCommands = new(StringComparer.Ordinal) { "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE" };
 
     private readonly ImapServerOptions options;
-    private readonly IMailStore store;
+    private readonly IMailboxStore mailboxes;
+    private readonly IFolderStore folders;
+    private readonly IMessageStore messages;
     private readonly IImapAuthenticator authenticator;
     private readonly IImapAuditSink? audit;
     private readonly ILogger logger;
@@ -89,10 +91,12 @@ internal sealed partial class ImapSession
     private bool loggingOut;
     private int badCommands;
 
-    public ImapSession(Socket socket, ImapServerOptions options, IMailStore store, IImapAuthenticator authenticator, IImapAuditSink? audit, ILogger logger, TimeProvider time)
+    public ImapSession(Socket socket, ImapServerOptions options, IMailboxStore mailboxes, IFolderStore folders, IMessageStore messages, IImapAuthenticator authenticator, IImapAuditSink? audit, ILogger logger, TimeProvider time)
     {
         this.options = options;
-        this.store = store;
+        this.mailboxes = mailboxes;
+        this.folders = folders;
+        this.messages = messages;
         this.authenticator = authenticator;
         this.audit = audit;
         this.logger = logger;

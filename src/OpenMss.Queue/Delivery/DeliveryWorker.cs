@@ -92,7 +92,7 @@ public sealed partial class DeliveryWorker : IDisposable
         time = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         logger = loggerFactory.CreateLogger<DeliveryWorker>();
-        Submitter = new MessageSubmitter(store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>(), options.Acceptance);
+        Submitter = new MessageSubmitter(store, store, store, options.LocalDomains, Wake, options.HostName, time, loggerFactory.CreateLogger<MessageSubmitter>(), options.Acceptance);
         WorkerId = options.WorkerId ?? $"{options.HostName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
         metrics = new DeliveryMetrics(meterFactory, () => Interlocked.Read(ref depth));

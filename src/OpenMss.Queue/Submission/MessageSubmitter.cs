@@ -28,7 +28,8 @@ namespace OpenMss.Queue.Submission;
 /// </remarks>
 public sealed partial class MessageSubmitter
 {
-    private readonly IMailStore store;
+    private readonly IMessageStore messages;
+    private readonly IQueueStore queue;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly Action? wake;
@@ -36,14 +37,18 @@ public sealed partial class MessageSubmitter
     private readonly AcceptancePipeline acceptance;
     private readonly DeliveryStatusNotification notifications;
 
-    /// <param name="store">The operator's store.</param>
+    /// <param name="mailboxes">The local mailboxes (the default acceptance stage looks recipients up there).</param>
+    /// <param name="messages">Where local recipients' copies are delivered.</param>
+    /// <param name="queue">Where copies for other operators are queued.</param>
     /// <param name="localDomains">The operator's domains; the first one signs notifications (<c>MAILER-DAEMON@…</c>).</param>
     /// <param name="wake">Called after something was queued: <see cref="DeliveryWorker.Wake"/> of the running worker, or null
     /// when none runs in this process (the worker of the serving process polls the store).</param>
     /// <param name="hostName">This MTA's name for <c>Reporting-MTA</c>; the first local domain by default.</param>
     /// <param name="acceptance">Which recipients are taken; null for <see cref="LocalRecipientPolicy"/> over <paramref name="localDomains"/>, other domains queued.</param>
     public MessageSubmitter(
-        IMailStore store,
+        IMailboxStore mailboxes,
+        IMessageStore messages,
+        IQueueStore queue,
         IEnumerable<string> localDomains,
         Action? wake = null,
         string? hostName = null,
@@ -51,7 +56,9 @@ public sealed partial class MessageSubmitter
         ILogger<MessageSubmitter>? logger = null,
         AcceptancePipeline? acceptance = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(mailboxes);
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(localDomains);
         var domains = localDomains.Select(d => d.Trim().TrimEnd('.')).Where(d => d.Length > 0).ToList();
         if (domains.Count == 0)
@@ -59,12 +66,13 @@ public sealed partial class MessageSubmitter
             throw new ArgumentException("At least one local domain is needed.", nameof(localDomains));
         }
 
-        this.store = store;
+        this.messages = messages;
+        this.queue = queue;
         time = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger<MessageSubmitter>.Instance;
         this.wake = wake;
         this.localDomains = new LocalDomainSet(domains);
-        this.acceptance = acceptance ?? new AcceptancePipeline([new LocalRecipientPolicy(store, this.localDomains, refusesOtherDomains: false)]);
+        this.acceptance = acceptance ?? new AcceptancePipeline([new LocalRecipientPolicy(mailboxes, this.localDomains, refusesOtherDomains: false)]);
         notifications = new DeliveryStatusNotification(string.IsNullOrWhiteSpace(hostName) ? domains[0] : hostName, domains[0]);
     }
 
@@ -159,13 +167,13 @@ public sealed partial class MessageSubmitter
         if (local.Count > 0)
         {
             var mailboxes = local.Select(l => l.Mailbox).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            stored = await store.DeliverAsync(new InboundMessage(mailFrom, mailboxes, raw, now), cancellationToken).ConfigureAwait(false);
+            stored = await messages.DeliverAsync(new InboundMessage(mailFrom, mailboxes, raw, now), cancellationToken).ConfigureAwait(false);
         }
 
         IReadOnlyList<long> entries = [];
         if (remote.Count > 0)
         {
-            entries = await store.EnqueueAsync(new OutboundMessage(mailFrom, remote, raw, now, envelopeId, returnFull), cancellationToken).ConfigureAwait(false);
+            entries = await queue.EnqueueAsync(new OutboundMessage(mailFrom, remote, raw, now, envelopeId, returnFull), cancellationToken).ConfigureAwait(false);
             wake?.Invoke();
         }
 

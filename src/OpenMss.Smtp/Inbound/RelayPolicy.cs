@@ -27,36 +27,39 @@ namespace OpenMss.Smtp.Inbound;
 /// </remarks>
 public sealed class RelayPolicy : ISmtpPolicy
 {
-    private readonly IMailStore _store;
+    private readonly IMessageStore _messages;
     private readonly TrustValidator _validator;
     private readonly IWhitelist _whitelist;
     private readonly LocalDomainSet _localDomains;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    /// <param name="store">Where local mailboxes live and messages are delivered.</param>
+    /// <param name="mailboxes">Where local mailboxes are looked up (the acceptance seam's local-mailbox stage).</param>
+    /// <param name="messages">Where accepted messages are delivered.</param>
     /// <param name="validator">The trust space certificate validator (chain, validity, CRL).</param>
     /// <param name="whitelist">The MSSanté whitelist of operator domains (refreshed by its source).</param>
     /// <param name="localDomains">The mail domains this operator serves; other recipients are relaying.</param>
     /// <param name="logger">Logs certificate checks and storage failures, never addresses or content.</param>
     /// <param name="timeProvider">The clock (for the <c>Received:</c> date and certificate rechecks).</param>
     public RelayPolicy(
-        IMailStore store,
+        IMailboxStore mailboxes,
+        IMessageStore messages,
         TrustValidator validator,
         IWhitelist whitelist,
         IEnumerable<string> localDomains,
         ILogger<RelayPolicy>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(mailboxes);
+        ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(validator);
         ArgumentNullException.ThrowIfNull(whitelist);
         ArgumentNullException.ThrowIfNull(localDomains);
-        _store = store;
+        _messages = messages;
         _validator = validator;
         _whitelist = whitelist;
         _localDomains = new LocalDomainSet(localDomains);
-        Acceptance = new AcceptancePipeline([new LocalRecipientPolicy(store, _localDomains, refusesOtherDomains: true)]);
+        Acceptance = new AcceptancePipeline([new LocalRecipientPolicy(mailboxes, _localDomains, refusesOtherDomains: true)]);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -201,7 +204,7 @@ public sealed class RelayPolicy : ISmtpPolicy
             // The audit trail records which peer operator wrote into which mailbox (never content).
             var peer = session.PolicyState is PeerState state ? state.Check.DnsNames.FirstOrDefault() ?? state.Check.Subject : null;
             var audit = new DeliveryAudit("operator:" + (peer ?? "unknown"), session.RemoteEndPoint.Address.ToString());
-            await _store.DeliverAsync(new InboundMessage(transaction.ReversePath, mailboxes, raw, now, audit), cancellationToken).ConfigureAwait(false);
+            await _messages.DeliverAsync(new InboundMessage(transaction.ReversePath, mailboxes, raw, now, audit), cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxNotFoundException)
         {

@@ -61,7 +61,7 @@ internal sealed class ImapHarness : IAsyncDisposable
         configure?.Invoke(options);
         var authenticator = new TestAuthenticator();
         var audit = new RecordingAudit();
-        var server = new ImapServer(options, testStore.Store, authenticator, audit, logger, time);
+        var server = new ImapServer(options, testStore.Store, testStore.Store, testStore.Store, authenticator, audit, logger, time);
         await server.StartAsync();
         return new ImapHarness(testStore, server, mailbox, authenticator, audit) { Mode = mode };
     }

@@ -332,7 +332,7 @@ public class MailKitTests
         await harness.TestStore.ReopenAsync();
         await using var restarted = new ImapServer(
             new ImapServerOptions { Endpoint = new(System.Net.IPAddress.Loopback, 0), TlsMode = ImapTlsMode.Implicit, ServerCertificate = Testing.TestPki.Medecin.Certificate, AllowPasswordAuthentication = true },
-            harness.TestStore.Store, harness.Authenticator);
+            harness.TestStore.Store, harness.TestStore.Store, harness.TestStore.Store, harness.Authenticator);
         await restarted.StartAsync();
         using var again = ImapHarness.NewClient();
         await again.ConnectAsync(restarted.LocalEndPoint.Address.ToString(), restarted.LocalEndPoint.Port, SecureSocketOptions.SslOnConnect);

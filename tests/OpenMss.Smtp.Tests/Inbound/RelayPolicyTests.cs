@@ -224,7 +224,7 @@ public class RelayPolicyTests
     [Fact]
     public void Needs_at_least_one_local_domain()
     {
-        Assert.Throws<ArgumentException>(() => new RelayPolicy(new NullStore(), TestPki.CreateValidator(), new MutableWhitelist(), []));
+        Assert.Throws<ArgumentException>(() => new RelayPolicy(new NullStore(), new NullStore(), TestPki.CreateValidator(), new MutableWhitelist(), []));
     }
 
     /// <summary>A store whose delivery fails (disk full, database down).</summary>

@@ -102,6 +102,9 @@ public sealed class SubmissionHarness : IAsyncDisposable
             SubmissionHarness? harness = null;
             var policy = new SubmissionPolicy(
                 store,
+                store,
+                store,
+                store,
                 authenticator,
                 async (from, recipients, raw, envelopeId, returnFull, ct) =>
                 {

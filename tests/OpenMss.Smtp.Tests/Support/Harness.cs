@@ -151,7 +151,7 @@ public sealed class RelayHarness : IAsyncDisposable
 
             // Composed as the host does: the local-recipient stage first, then any extra rule.
             IRecipientPolicy[] recipientStages = [new LocalRecipientPolicy(relayStore, new LocalDomainSet([LocalDomain]), refusesOtherDomains: true), .. extraRecipientStages ?? []];
-            var policy = new RelayPolicy(relayStore, TestPki.CreateValidator(), whitelist, [LocalDomain], loggerFactory?.CreateLogger<RelayPolicy>())
+            var policy = new RelayPolicy(relayStore, relayStore, TestPki.CreateValidator(), whitelist, [LocalDomain], loggerFactory?.CreateLogger<RelayPolicy>())
             {
                 DeliveryNotifier = deliveryNotifier,
                 Acceptance = new AcceptancePipeline(recipientStages, messageStages),

@@ -58,7 +58,10 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     private static readonly string UsernameChallenge = Convert.ToBase64String("Username:"u8);
     private static readonly string PasswordChallenge = Convert.ToBase64String("Password:"u8);
 
-    private readonly IMailStore _store;
+    private readonly IMailboxStore _mailboxes;
+    private readonly IFolderStore _folders;
+    private readonly IMessageStore _messages;
+    private readonly IAuditStore _audit;
     private readonly ISubmissionAuthenticator _authenticator;
     private readonly SubmitMessage _submit;
     private readonly SubmissionPolicyOptions _options;
@@ -67,21 +70,33 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    /// <param name="store">Mailboxes, memberships, Sent folders and the audit trail.</param>
+    /// <param name="mailboxes">Mailboxes and their members (who may send as which address).</param>
+    /// <param name="folders">Where the sender's Sent folder is found.</param>
+    /// <param name="messages">Where the Sent copy is appended.</param>
+    /// <param name="audit">The audit trail (logins and sends).</param>
     /// <param name="authenticator">Password and token checks (the identity provider).</param>
     /// <param name="submit">Delivery: the host passes <c>MessageSubmitter.SubmitAsync</c>.</param>
     public SubmissionPolicy(
-        IMailStore store,
+        IMailboxStore mailboxes,
+        IFolderStore folders,
+        IMessageStore messages,
+        IAuditStore audit,
         ISubmissionAuthenticator authenticator,
         SubmitMessage submit,
         SubmissionPolicyOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(mailboxes);
+        ArgumentNullException.ThrowIfNull(folders);
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(authenticator);
         ArgumentNullException.ThrowIfNull(submit);
-        _store = store;
+        _mailboxes = mailboxes;
+        _folders = folders;
+        _messages = messages;
+        _audit = audit;
         _authenticator = authenticator;
         _submit = submit;
         _options = options ?? new SubmissionPolicyOptions();
@@ -89,7 +104,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         _throttle = _options.Throttle ?? new AuthThrottle(new AuthThrottleOptions(), _time);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SubmissionPolicy>();
         _acceptance = _options.Acceptance
-            ?? (_options.LocalDomains.Count == 0 ? new AcceptancePipeline([]) : AcceptancePipeline.ForLocalDomains(store, _options.LocalDomains, refusesOtherDomains: false));
+            ?? (_options.LocalDomains.Count == 0 ? new AcceptancePipeline([]) : AcceptancePipeline.ForLocalDomains(mailboxes, _options.LocalDomains, refusesOtherDomains: false));
     }
 
     /// <summary>RFC 4954 §3: the mechanisms are advertised only inside TLS, so no client is tempted to send a secret in clear.</summary>
@@ -457,10 +472,10 @@ public sealed class SubmissionPolicy : ISmtpPolicy
         // The message is on its way: a failed Sent copy is logged, not turned into a retry that would send it twice.
         try
         {
-            var sent = await _store.FindFolderAsync(mailbox.Id, StandardFolders.Sent, cancellationToken).ConfigureAwait(false);
+            var sent = await _folders.FindFolderAsync(mailbox.Id, StandardFolders.Sent, cancellationToken).ConfigureAwait(false);
             if (sent is not null)
             {
-                await _store.AppendAsync(sent.Id, raw, MessageFlags.Seen, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await _messages.AppendAsync(sent.Id, raw, MessageFlags.Seen, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -495,7 +510,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
 
     private async ValueTask<(MailboxRecord? Mailbox, AccessDecision Decision)> AuthorizeAsync(SubmissionPrincipal principal, string address, CancellationToken cancellationToken)
     {
-        var mailbox = await _store.FindMailboxAsync(address, cancellationToken).ConfigureAwait(false);
+        var mailbox = await _mailboxes.FindMailboxAsync(address, cancellationToken).ConfigureAwait(false);
         if (mailbox is null)
         {
             var unknown = new AccessDecision(false, AccessRefusal.NotOwner, $"Aucune boîte {address} sur cet opérateur.", $"No mailbox {address} on this operator.");
@@ -504,7 +519,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
 
         var isMember = principal.Actor.Kind == AccessActorKind.Professional
             && mailbox.Kind is MailboxKind.Organisational or MailboxKind.Practice
-            && await _store.IsMemberAsync(mailbox.Address, principal.Actor.Id, cancellationToken).ConfigureAwait(false);
+            && await _mailboxes.IsMemberAsync(mailbox.Address, principal.Actor.Id, cancellationToken).ConfigureAwait(false);
         return (mailbox, MailboxAccess.Decide(principal.Actor, new MailboxAccessTarget(mailbox.Address, mailbox.Kind, mailbox.OwnerId), isMember));
     }
 
@@ -518,7 +533,7 @@ public sealed class SubmissionPolicy : ISmtpPolicy
     {
         try
         {
-            await _store.AppendAuditAsync(new AuditEvent(_time.GetUtcNow(), actor, mailbox, action, result, ClientAddress(session), detail), cancellationToken).ConfigureAwait(false);
+            await _audit.AppendAuditAsync(new AuditEvent(_time.GetUtcNow(), actor, mailbox, action, result, ClientAddress(session), detail), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

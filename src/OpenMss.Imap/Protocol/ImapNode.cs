@@ -1,4 +1,5 @@
 using System.Text;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Imap.Protocol;
 
@@ -34,8 +35,14 @@ public sealed class ImapNode
 
     public IReadOnlyList<ImapNode> Children { get; }
 
-    /// <summary>The atom, or the string decoded as UTF-8.</summary>
-    public string Text => text ??= Bytes is null ? string.Empty : Encoding.UTF8.GetString(Bytes);
+    /// <summary>
+    /// The atom, or the string decoded as UTF-8; a string that is not well-formed UTF-8 throws
+    /// <see cref="ImapSyntaxException"/> (a <c>BAD</c> reply) instead of decoding to a replacement
+    /// character that would name another mailbox or search for another string.
+    /// </summary>
+    public string Text => text ??= Bytes is null ? string.Empty
+        : StrictUtf8.TryDecode(Bytes, out var decoded) ? decoded
+        : throw new ImapSyntaxException("String is not valid UTF-8");
 
     public bool IsString => Kind is ImapNodeKind.QuotedString or ImapNodeKind.Literal;
 

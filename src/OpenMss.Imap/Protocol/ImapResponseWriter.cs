@@ -4,6 +4,7 @@ using System.Text;
 using MimeKit;
 using MimeKit.Utils;
 using OpenMss.Storage;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Imap.Protocol;
 
@@ -34,8 +35,8 @@ public sealed class ImapResponseWriter
 
     public ImapResponseWriter Raw(string ascii)
     {
-        var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(ascii.Length));
-        var written = Encoding.UTF8.GetBytes(ascii, span);
+        var span = buffer.GetSpan(StrictUtf8.Encoding.GetMaxByteCount(ascii.Length));
+        var written = StrictUtf8.Encoding.GetBytes(ascii, span);
         buffer.Advance(written);
         return this;
     }
@@ -79,7 +80,7 @@ public sealed class ImapResponseWriter
             return this;
         }
 
-        return Literal(Encoding.UTF8.GetBytes(value));
+        return Literal(StrictUtf8.GetBytes(value));
     }
 
     public ImapResponseWriter NString(string? value) => value is null ? Raw("NIL") : String(value);
@@ -179,7 +180,7 @@ public sealed class ImapResponseWriter
     }
 
     private static string Encode(string text) =>
-        text.All(c => c < 0x7f) ? text : Encoding.ASCII.GetString(Rfc2047.EncodeText(Encoding.UTF8, text));
+        text.All(c => c < 0x7f) ? text : Encoding.ASCII.GetString(Rfc2047.EncodeText(StrictUtf8.Encoding, text));
 
     /// <summary>BODYSTRUCTURE (extensible) or BODY (non-extensible) of a MIME entity, RFC 3501 §7.4.2.</summary>
     public ImapResponseWriter BodyStructure(MimeEntity entity, bool extensible)

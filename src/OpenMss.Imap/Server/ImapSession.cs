@@ -235,6 +235,11 @@ internal sealed partial class ImapSession
         {
             await BadAsync(command.Tag, ex.Message, ct).ConfigureAwait(false);
         }
+        catch (ImapSyntaxException ex)
+        {
+            // An argument read lazily by the command (a string that is not UTF-8).
+            await BadAsync(command.Tag, ex.Message, ct).ConfigureAwait(false);
+        }
         catch (FolderNotFoundException)
         {
             // The folder was deleted by another session meanwhile.

@@ -3,6 +3,7 @@ using MimeKit;
 using MimeKit.Utils;
 using OpenMss.Imap.Protocol;
 using OpenMss.Storage;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Imap.Server;
 
@@ -275,7 +276,7 @@ internal sealed class SearchEvaluator(int messageCount, long largestUid, IReadOn
         summary.Envelope.Date is { } date && DateUtils.TryParse(date, out var value) ? DateOnly.FromDateTime(value.DateTime) : null;
 
     private static bool Contains(string? header, string text) =>
-        header is not null && (text.Length == 0 || Decode(Encoding.UTF8.GetBytes(header)).Contains(text, StringComparison.OrdinalIgnoreCase));
+        header is not null && (text.Length == 0 || Decode(StrictUtf8.GetBytes(header)).Contains(text, StringComparison.OrdinalIgnoreCase));
 
     private static string Decode(byte[] raw) => Rfc2047.DecodeText(raw);
 }

@@ -6,6 +6,7 @@ using MailKit.Net.Smtp;
 using MimeKit;
 using OpenMss.Storage;
 using OpenMss.Trust;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Queue.Delivery;
 
@@ -121,7 +122,7 @@ internal sealed class RelaySmtpClient : SmtpClient
         string dataText;
         try
         {
-            dataText = StrictUtf8.GetString(data);
+            dataText = StrictUtf8.Decode(data);
         }
         catch (DecoderFallbackException)
         {
@@ -201,8 +202,6 @@ internal sealed class RelaySmtpClient : SmtpClient
 
         return response.Response;
     }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static bool IsPositive(SmtpResponse response) => (int)response.StatusCode is >= 200 and < 300;
 

@@ -45,11 +45,11 @@ public sealed record OAuthBearerError(string Status, string? Scope = null, Uri? 
             writer.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        return SaslText.StrictUtf8.GetString(stream.ToArray());
     }
 
     /// <summary>The JSON document, base64-encoded as a SASL challenge.</summary>
-    public string ToBase64() => Convert.ToBase64String(Encoding.UTF8.GetBytes(ToJson()));
+    public string ToBase64() => Convert.ToBase64String(SaslText.StrictUtf8.GetBytes(ToJson()));
 
     /// <summary>Reads a challenge (for clients and tests).</summary>
     public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out OAuthBearerError? result, [NotNullWhen(false)] out string? error)

@@ -194,7 +194,7 @@ public sealed class OAuthBearerMessage
         }
 
         builder.Append("auth=Bearer ").Append(token).Append("\u0001\u0001");
-        return Encoding.UTF8.GetBytes(builder.ToString());
+        return SaslText.StrictUtf8.GetBytes(builder.ToString());
     }
 
     public override string ToString() =>

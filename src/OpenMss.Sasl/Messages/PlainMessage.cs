@@ -111,7 +111,7 @@ public sealed class PlainMessage
 
     /// <summary>Builds a client response (for clients and tests).</summary>
     public static byte[] Format(string authenticationIdentity, string password, string? authorizationIdentity = null) =>
-        Encoding.UTF8.GetBytes($"{authorizationIdentity}\0{authenticationIdentity}\0{password}");
+        SaslText.StrictUtf8.GetBytes($"{authorizationIdentity}\0{authenticationIdentity}\0{password}");
 
     public override string ToString() =>
         $"PLAIN authzid={AuthorizationIdentity ?? "(none)"} authcid={AuthenticationIdentity} password=[redacted]";

@@ -22,7 +22,8 @@ public static class SaslText
     /// <summary>Longest decoded message, in octets: what <see cref="MaximumResponseLength"/> base64 characters carry.</summary>
     public const int MaximumMessageBytes = MaximumResponseLength / 4 * 3;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>UTF-8 that throws on invalid input instead of replacing it (this module references nothing, so it keeps its own).</summary>
+    internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
     /// The checks every bearer-token response goes through before its own grammar: not empty, not

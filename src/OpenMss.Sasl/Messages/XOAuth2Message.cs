@@ -97,7 +97,7 @@ public sealed class XOAuth2Message
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return Encoding.UTF8.GetBytes($"user={user}\u0001auth=Bearer {token}\u0001\u0001");
+        return SaslText.StrictUtf8.GetBytes($"user={user}\u0001auth=Bearer {token}\u0001\u0001");
     }
 
     public override string ToString() => $"XOAUTH2 user={User} token=[redacted]";

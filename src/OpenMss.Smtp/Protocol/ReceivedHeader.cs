@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -51,6 +52,6 @@ public static class ReceivedHeader
         var text = string.Create(
             CultureInfo.InvariantCulture,
             $"Received: from {clientName} ([{literal}])\r\n\tby {hostName} (OpenMSS) with {protocol} id {id};\r\n\t{utc:ddd, d MMM yyyy HH:mm:ss} +0000\r\n");
-        return Encoding.UTF8.GetBytes(text, destination);
+        return StrictUtf8.Encoding.GetBytes(text, destination);
     }
 }

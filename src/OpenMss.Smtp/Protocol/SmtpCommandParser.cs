@@ -1,5 +1,6 @@
 using System.Text;
 using OpenMss.Storage;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -65,8 +66,8 @@ public static class SmtpCommandParser
                 : SmtpParseResult.Failure(verb, SmtpReplies.NoArgumentsAllowed),
             SmtpVerb.Vrfy or SmtpVerb.Expn => rest.IsEmpty
                 ? SmtpParseResult.Failure(verb, SmtpReplies.SyntaxError)
-                : SmtpParseResult.Success(new SimpleCommand(verb, Encoding.UTF8.GetString(rest))),
-            _ => SmtpParseResult.Success(new SimpleCommand(verb, rest.IsEmpty ? null : Encoding.UTF8.GetString(rest))),
+                : SmtpParseResult.Success(new SimpleCommand(verb, StrictUtf8.Decode(rest))),
+            _ => SmtpParseResult.Success(new SimpleCommand(verb, rest.IsEmpty ? null : StrictUtf8.Decode(rest))),
         };
     }
 

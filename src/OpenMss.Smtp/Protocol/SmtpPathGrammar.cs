@@ -1,4 +1,5 @@
 using System.Text;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -89,7 +90,7 @@ internal static class SmtpPathGrammar
             return error;
         }
 
-        address = Encoding.UTF8.GetString(inner);
+        address = StrictUtf8.Decode(inner);
         return null;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -106,7 +107,7 @@ public sealed class SmtpReply
             builder.Append(Lines[i]).Append("\r\n");
         }
 
-        return Encoding.UTF8.GetBytes(builder.ToString());
+        return StrictUtf8.GetBytes(builder.ToString());
     }
 
     // A reply line must never carry CR or LF (it would forge further replies) nor other control

@@ -1,4 +1,5 @@
 using System.Text;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -51,7 +52,7 @@ public static class Xtext
             return false;
         }
 
-        decoded = Encoding.UTF8.GetString(bytes);
+        decoded = StrictUtf8.Decode(bytes);
         return true;
     }
 
@@ -59,7 +60,7 @@ public static class Xtext
     public static string Encode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var bytes = Encoding.UTF8.GetBytes(value);
+        var bytes = StrictUtf8.GetBytes(value);
         var builder = new StringBuilder(bytes.Length);
         foreach (var b in bytes)
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using OpenMss.Storage.Search;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Storage;
 
@@ -32,7 +33,6 @@ public sealed class SearchText
     private const byte Separator = 0xFF;
     private const int HeaderSize = 13;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     [ThreadStatic]
     private static string? lastText;
@@ -207,7 +207,7 @@ public sealed class SearchText
                 buffer[i] = char.IsSurrogate(c) ? c : SearchFilter.FoldChar(c);
             }
 
-            output.Write(StrictUtf8.GetBytes(buffer, 0, text.Length));
+            output.Write(StrictUtf8.Encoding.GetBytes(buffer, 0, text.Length));
             output.WriteByte(Separator);
         }
 

@@ -99,6 +99,26 @@ public class ProtocolScriptTests
     }
 
     [Fact]
+    public async Task Strings_that_are_not_utf8_get_bad_instead_of_naming_another_folder()
+    {
+        await using var harness = await ImapHarness.StartAsync();
+        using var client = await harness.ConnectRawAsync();
+        Assert.StartsWith("a1 OK", Last(await client.CommandAsync("a1", $"LOGIN {ImapHarness.User} \"{ImapHarness.Password}\"")), StringComparison.Ordinal);
+        Assert.StartsWith("a2 OK", Last(await client.CommandAsync("a2", "SELECT INBOX")), StringComparison.Ordinal);
+
+        // "Envoy\xE9s" (Latin-1) would become "Envoy\uFFFDs" with a lossy decoder: a quoted string, then a literal.
+        await client.SendBytesAsync([.. "a3 CREATE \"Envoy"u8, 0xE9, .. "s\"\r\n"u8]);
+        Assert.StartsWith("a3 BAD", Last(await client.ReadUntilTaggedAsync("a3")), StringComparison.Ordinal);
+        await client.SendBytesAsync([.. "a4 SEARCH CHARSET UTF-8 BODY {3+}\r\n"u8, 0xC3, 0x28, 0x41, .. "\r\n"u8]);
+        Assert.StartsWith("a4 BAD", Last(await client.ReadUntilTaggedAsync("a4")), StringComparison.Ordinal);
+
+        // The same commands in valid UTF-8 work, and the session goes on.
+        Assert.StartsWith("a5 OK", Last(await client.CommandAsync("a5", "SEARCH CHARSET UTF-8 BODY \"\u00e9t\u00e9\"")), StringComparison.Ordinal);
+        var folders = await client.CommandAsync("a6", "LIST \"\" *");
+        Assert.DoesNotContain(folders, line => line.Contains("Envoy", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Oversized_literals_and_lines_are_refused_without_reading_them()
     {
         await using var harness = await ImapHarness.StartAsync(configure: o => o.MaxLineLength = 1024);

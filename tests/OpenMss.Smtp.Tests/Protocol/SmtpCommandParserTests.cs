@@ -47,6 +47,17 @@ public class SmtpCommandParserTests
     public void Unknown_commands_get_500_5_5_1(string line) => AssertError(line, "500 5.5.1");
 
     [Theory]
+    [InlineData("NOOP ")]
+    [InlineData("VRFY ")]
+    [InlineData("HELP ")]
+    public void An_argument_that_is_not_utf8_is_refused_instead_of_decoded_lossily(string verb)
+    {
+        var result = SmtpCommandParser.Parse([.. Encoding.ASCII.GetBytes(verb), 0x64, 0xE9, 0x66], smtpUtf8Transaction: true);
+        Assert.False(result.IsSuccess);
+        Assert.StartsWith("500 5.5.2", result.Error!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("EHLO")]
     [InlineData("HELO ")]
     [InlineData("EHLO bad<name>")]

@@ -1,6 +1,7 @@
 using System.Text;
 using MimeKit;
 using OpenMss.Smtp.Acceptance;
+using OpenMss.Core.Text;
 
 namespace OpenMss.Smtp.Inbound.Submission;
 
@@ -27,7 +28,7 @@ public static class SenderHeader
                 continue;
             }
 
-            if (!InternetAddressList.TryParse(header.RawValue is { } raw ? Encoding.UTF8.GetString(raw) : header.Value, out var list))
+            if (!InternetAddressList.TryParse(header.RawValue is { } raw && StrictUtf8.TryDecode(raw, out var rawText) ? rawText : header.Value, out var list))
             {
                 return [];
             }
@@ -76,7 +77,7 @@ public static class SenderHeader
             position = lineEnd;
         }
 
-        output.Write(Encoding.UTF8.GetBytes(senderField));
+        output.Write(StrictUtf8.GetBytes(senderField));
         output.Write(message[headerLength..]);
         return output.ToArray();
     }

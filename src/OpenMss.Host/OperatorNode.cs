@@ -126,12 +126,7 @@ public sealed class OperatorNode : IAsyncDisposable
         // One throttle for submission and IMAP: failures on either count against the same account and address.
         _throttle = new OpenMss.Sasl.Throttling.AuthThrottle(new OpenMss.Sasl.Throttling.AuthThrottleOptions(), time);
         Store = await MailStoreFactory.OpenAsync(
-            new StorageOptions
-            {
-                Provider = Config.Storage.Provider,
-                ConnectionString = Config.Storage.ConnectionString,
-                EncryptionKeyFile = Config.Storage.EncryptionKeyFile,
-            },
+            Config.Storage.ToStorageOptions(),
             loggerFactory,
             time,
             cancellationToken);
@@ -350,7 +345,8 @@ public sealed class OperatorNode : IAsyncDisposable
         var policy = new OpenMss.Smtp.Inbound.Submission.SubmissionPolicy(
             Store, Store, Store, Store,
             authenticator,
-            (from, recipients, raw, envelopeId, full, ct) => Submitter.SubmitAsync(from, recipients, raw, envelopeId, full, ct),
+            // Everything SMTP submission hands over comes from an authenticated user.
+            (from, recipients, raw, envelopeId, full, ct) => Submitter.SubmitAsync(from, recipients, raw, envelopeId, full, DeliverySenderKind.Submission, ct),
             new OpenMss.Smtp.Inbound.Submission.SubmissionPolicyOptions
             {
                 ApplicationCertificates = validator,

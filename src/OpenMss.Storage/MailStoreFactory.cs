@@ -97,9 +97,15 @@ public static class MailStoreFactory
         try
         {
             var logger = loggerFactory.CreateLogger("OpenMss.Storage");
-            return provider == StorageOptions.Sqlite
+            SqlMailStore store = provider == StorageOptions.Sqlite
                 ? new SqliteMailStore(sqliteConnectionString!, cipher, ownsCipher: true, logger, timeProvider)
                 : new PostgresMailStore(options.ConnectionString, cipher, ownsCipher: true, logger, timeProvider);
+            foreach (var consumer in options.OutboxConsumers)
+            {
+                store.RegisterOutboxConsumer(consumer);
+            }
+
+            return store;
         }
         catch
         {

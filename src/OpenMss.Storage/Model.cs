@@ -27,7 +27,14 @@ public enum MessageFlags
 /// <param name="Recipients">Local mailbox addresses; each must exist.</param>
 /// <param name="Raw">The message as received, trace headers included.</param>
 /// <param name="Audit">Who delivers it: one <c>deliver</c> audit event per recipient mailbox is written in the same transaction.</param>
-public sealed record InboundMessage(string MailFrom, IReadOnlyList<string> Recipients, ReadOnlyMemory<byte> Raw, DateTimeOffset ReceivedAt, DeliveryAudit? Audit = null);
+/// <param name="SenderKind">Who delivers it, as the <see cref="DeliveryEvent"/> of each copy says.</param>
+public sealed record InboundMessage(
+    string MailFrom,
+    IReadOnlyList<string> Recipients,
+    ReadOnlyMemory<byte> Raw,
+    DateTimeOffset ReceivedAt,
+    DeliveryAudit? Audit = null,
+    DeliverySenderKind SenderKind = DeliverySenderKind.Local);
 
 /// <summary>The actor recorded in the audit trail for a delivery (e.g. <c>operator:medecin.mssante.fr</c>) and where it came from.</summary>
 public sealed record DeliveryAudit(string Actor, string? ClientAddress = null);

@@ -26,4 +26,11 @@ public sealed class StorageOptions
     /// required for PostgreSQL, whose key must not live with the database.
     /// </summary>
     public string? EncryptionKeyFile { get; set; }
+
+    /// <summary>
+    /// The durable consumers of the delivery outbox (e.g. <c>patient-notifications</c>): every
+    /// delivery writes one outbox row per copy for each (see <see cref="IDeliveryOutbox"/>). Empty by
+    /// default: no row is written. Every node sharing a database must list the same names.
+    /// </summary>
+    public IList<string> OutboxConsumers { get; set; } = new List<string>();
 }

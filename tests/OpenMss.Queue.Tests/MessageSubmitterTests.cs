@@ -9,6 +9,27 @@ namespace OpenMss.Queue.Tests;
 public sealed class MessageSubmitterTests
 {
     [Fact]
+    public async Task The_delivery_events_of_local_copies_say_who_submitted_the_message()
+    {
+        await using var harness = await QueueHarness.CreateAsync();
+        var submitter = new MessageSubmitter(harness.Store, harness.Store, harness.Store, [QueueHarness.LocalDomain]);
+        var events = new System.Collections.Concurrent.ConcurrentQueue<DeliveryEvent>();
+        using var subscription = harness.Store.Deliveries.Subscribe(events.Enqueue);
+
+        await submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Colleague)], QueueHarness.Message(to: QueueHarness.Colleague),
+            senderKind: DeliverySenderKind.Submission);
+        await submitter.SubmitAsync(QueueHarness.Sender, [new OutboundRecipient(QueueHarness.Colleague)], QueueHarness.Message(to: QueueHarness.Colleague));
+
+        Assert.Equal([DeliverySenderKind.Submission, DeliverySenderKind.Local], events.Select(e => e.SenderKind));
+        Assert.All(events, e =>
+        {
+            Assert.Equal(QueueHarness.Colleague, e.MailboxAddress);
+            Assert.Equal(QueueHarness.Sender, e.SenderAddress);
+        });
+        Assert.Equal([1L, 2L], events.Select(e => e.Uid));
+    }
+
+    [Fact]
     public async Task Local_recipients_get_the_message_in_their_inbox_and_remote_ones_are_queued_per_domain()
     {
         await using var harness = await QueueHarness.CreateAsync();

@@ -75,8 +75,8 @@ public abstract partial class MailStoreTests
         await store.AppendAuditAsync(new AuditEvent(at.AddDays(1), "admin", "ancien@medecin.mssante.fr", "mailbox.read", "ok"));
         Assert.Equal(2, (await store.QueryAuditAsync(new AuditQuery(Mailbox: "ancien@medecin.mssante.fr", From: at))).Count);
         await using var check = await database.OpenConnectionAsync();
-        Assert.Equal(6L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
-        Assert.Equal(6L, await ScalarAsync(check, "SELECT COUNT(*) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(check, "SELECT COUNT(*) FROM schema_version"));
         var indexQuery = Backend == StoreBackend.Sqlite
             ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('audit_events_mailbox_at', 'audit_events_actor_at')"
             : "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('audit_events_mailbox_at', 'audit_events_actor_at')";
@@ -94,11 +94,11 @@ public abstract partial class MailStoreTests
         var stores = await Task.WhenAll(database.OpenStoreAsync(), database.OpenStoreAsync());
 
         await using var connection = await database.OpenConnectionAsync();
-        Assert.Equal(6L, await ScalarAsync(connection, "SELECT COUNT(*) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(connection, "SELECT COUNT(*) FROM schema_version"));
         await stores[0].CreateMailboxAsync(new NewMailbox("a@medecin.mssante.fr", Core.MailboxKind.Personal));
         Assert.NotNull(await stores[1].FindMailboxAsync("a@medecin.mssante.fr"));
         await first.MigrateAsync();
-        Assert.Equal(6L, await ScalarAsync(connection, "SELECT COUNT(*) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(connection, "SELECT COUNT(*) FROM schema_version"));
         foreach (var store in stores)
         {
             await store.DisposeAsync();

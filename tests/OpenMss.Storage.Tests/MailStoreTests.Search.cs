@@ -174,7 +174,7 @@ public abstract partial class MailStoreTests
 
         await using var check = await database.OpenConnectionAsync();
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM message_search_texts"));
-        Assert.Equal(6L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM messages WHERE search_filter IS NULL"));
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM messages WHERE search_filter IS NOT NULL"));
     }
@@ -402,7 +402,7 @@ public abstract partial class MailStoreTests
         }
 
         await using var check = await database.OpenConnectionAsync();
-        Assert.Equal(6L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(7L, await ScalarAsync(check, "SELECT MAX(version) FROM schema_version"));
         Assert.Equal(1L, await ScalarAsync(check, "SELECT COUNT(*) FROM message_search_heads"));
     }
 

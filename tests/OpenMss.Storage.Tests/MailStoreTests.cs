@@ -423,7 +423,7 @@ public sealed class SqliteMailStoreTests : MailStoreTests
     protected override StoreBackend Backend => StoreBackend.Sqlite;
 }
 
-public sealed class PostgresMailStoreTests : MailStoreTests
+public sealed partial class PostgresMailStoreTests : MailStoreTests
 {
     protected override StoreBackend Backend => StoreBackend.Postgres;
 

@@ -52,10 +52,15 @@ internal static class BenchCommands
         var size = new Option<int>("--size") { Description = "Size of each message in bytes.", DefaultValueFactory = _ => 8192 };
         var seconds = new Option<double>("--seconds") { Description = "Length of the measured window in seconds.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (not counted).", DefaultValueFactory = _ => 3 };
+        var outboxConsumers = new Option<string[]>("--outbox-consumer")
+        {
+            Description = "Without --target: register a durable outbox consumer of this name (repeatable), so that every delivery also writes outbox rows.",
+            DefaultValueFactory = _ => [],
+        };
         var messages = new Option<long?>("--messages") { Description = "End the measured window after this many accepted messages instead of after --seconds." };
         var command = new Command("relay", "Relay throughput: messages per second accepted durably over mutual TLS, CPU per message, latency.")
         {
-            target, cert, key, anchor, toDomain, to, from, postgres, connections, size, seconds, warmup, messages,
+            target, cert, key, anchor, toDomain, to, from, postgres, connections, size, seconds, warmup, messages, outboxConsumers,
         };
         command.SetAction((parse, cancellationToken) => Common.RunAsync(async () =>
         {
@@ -114,6 +119,7 @@ internal static class BenchCommands
                         Duration = window,
                         Messages = count,
                         LoggerFactory = loggers,
+                        OutboxConsumers = parse.GetValue(outboxConsumers) ?? [],
                     }, cancellationToken);
                     what = $"throwaway operator on {(admin is null ? "SQLite" : "PostgreSQL")}; CPU is the operator's and the load generator's";
                 }

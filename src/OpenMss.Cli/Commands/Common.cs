@@ -35,14 +35,7 @@ internal static class Common
     public static async Task<IMailStore> OpenStoreAsync(FileInfo configFile, CancellationToken cancellationToken)
     {
         var config = OperatorConfig.Load(configFile.FullName);
-        return await MailStoreFactory.OpenAsync(
-            new StorageOptions
-            {
-                Provider = config.Storage.Provider,
-                ConnectionString = config.Storage.ConnectionString,
-                EncryptionKeyFile = config.Storage.EncryptionKeyFile,
-            },
-            cancellationToken: cancellationToken);
+        return await MailStoreFactory.OpenAsync(config.Storage.ToStorageOptions(), cancellationToken: cancellationToken);
     }
 
     /// <summary>

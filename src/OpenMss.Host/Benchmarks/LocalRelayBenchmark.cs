@@ -31,6 +31,9 @@ public sealed record LocalRelayBenchmarkOptions
     /// <summary>When set, the window ends after this many accepted messages instead of after <see cref="Duration"/>.</summary>
     public long? Messages { get; init; }
 
+    /// <summary>Durable outbox consumers to register (<see cref="StorageConfig.OutboxConsumers"/>): what a delivery costs with an outbox row per copy. None by default.</summary>
+    public IReadOnlyList<string> OutboxConsumers { get; init; } = [];
+
     /// <summary>Where the operator logs (warnings and above are enough for a benchmark); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }
@@ -86,6 +89,7 @@ public static class LocalRelayBenchmark
                 storage = new StorageConfig { Provider = "sqlite", ConnectionString = Path.Combine(work.FullName, "bench.db") };
             }
 
+            storage.OutboxConsumers = [.. options.OutboxConsumers];
             var config = new OperatorConfig
             {
                 Name = "Médecins",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OpenMss.Storage;
 
 namespace OpenMss.Host.Configuration;
 
@@ -208,6 +209,21 @@ public sealed class StorageConfig
 
     /// <summary>The 32-byte AES-GCM key file that encrypts messages at rest (kept outside the database).</summary>
     public string? EncryptionKeyFile { get; set; }
+
+    /// <summary>
+    /// The durable consumers of the delivery outbox (<see cref="StorageOptions.OutboxConsumers"/>);
+    /// every node and CLI sharing the database lists the same names. Empty: no outbox row is written.
+    /// </summary>
+    public List<string> OutboxConsumers { get; set; } = [];
+
+    /// <summary>The store's options: what every process opening this operator's store uses.</summary>
+    public StorageOptions ToStorageOptions() => new()
+    {
+        Provider = Provider,
+        ConnectionString = ConnectionString,
+        EncryptionKeyFile = EncryptionKeyFile,
+        OutboxConsumers = [.. OutboxConsumers],
+    };
 }
 
 public sealed class TlsConfig

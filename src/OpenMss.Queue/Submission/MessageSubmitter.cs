@@ -88,12 +88,15 @@ public sealed partial class MessageSubmitter
     /// <param name="raw">The message as RFC 5322 bytes, stored and relayed unchanged.</param>
     /// <param name="envelopeId">RFC 3461 <c>ENVID</c>.</param>
     /// <param name="returnFull">RFC 3461 <c>RET=FULL</c> (else headers only).</param>
+    /// <param name="senderKind">Who submits it, as the delivery events of the local copies say:
+    /// <see cref="DeliverySenderKind.Submission"/> for an authenticated user, <see cref="DeliverySenderKind.Local"/> for the operator itself.</param>
     public async Task<SubmissionResult> SubmitAsync(
         string mailFrom,
         IReadOnlyList<OutboundRecipient> recipients,
         ReadOnlyMemory<byte> raw,
         string? envelopeId = null,
         bool returnFull = false,
+        DeliverySenderKind senderKind = DeliverySenderKind.Local,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
@@ -167,7 +170,7 @@ public sealed partial class MessageSubmitter
         if (local.Count > 0)
         {
             var mailboxes = local.Select(l => l.Mailbox).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            stored = await messages.DeliverAsync(new InboundMessage(mailFrom, mailboxes, raw, now), cancellationToken).ConfigureAwait(false);
+            stored = await messages.DeliverAsync(new InboundMessage(mailFrom, mailboxes, raw, now, SenderKind: senderKind), cancellationToken).ConfigureAwait(false);
         }
 
         IReadOnlyList<long> entries = [];

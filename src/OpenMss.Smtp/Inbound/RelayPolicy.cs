@@ -204,7 +204,7 @@ public sealed class RelayPolicy : ISmtpPolicy
             // The audit trail records which peer operator wrote into which mailbox (never content).
             var peer = session.PolicyState is PeerState state ? state.Check.DnsNames.FirstOrDefault() ?? state.Check.Subject : null;
             var audit = new DeliveryAudit("operator:" + (peer ?? "unknown"), session.RemoteEndPoint.Address.ToString());
-            await _messages.DeliverAsync(new InboundMessage(transaction.ReversePath, mailboxes, raw, now, audit), cancellationToken).ConfigureAwait(false);
+            await _messages.DeliverAsync(new InboundMessage(transaction.ReversePath, mailboxes, raw, now, audit, DeliverySenderKind.Relay), cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxNotFoundException)
         {

@@ -20,8 +20,16 @@ internal static class EnvelopeCodec
 
     public static readonly MessageEnvelope Empty = new(null, null, null, null, null, null, null, null, null, null);
 
-    public static MessageEnvelope Parse(ReadOnlyMemory<byte> raw)
+    public static MessageEnvelope Parse(ReadOnlyMemory<byte> raw) => Parse(raw, out _);
+
+    /// <summary>
+    /// The envelope, and the raw <c>References</c> header (RFC 5322 §3.6.4) from the same parse of
+    /// the header block: with <c>Message-ID</c> and <c>In-Reply-To</c>, the thread identifiers of a
+    /// <see cref="DeliveryEvent"/>. It is not part of the envelope IMAP returns.
+    /// </summary>
+    public static MessageEnvelope Parse(ReadOnlyMemory<byte> raw, out string? references)
     {
+        references = null;
         var headerBlock = raw[..HeaderBlockLength(raw.Span)];
         if (headerBlock.IsEmpty)
         {
@@ -43,6 +51,7 @@ internal static class EnvelopeCodec
             return Empty;
         }
 
+        references = Raw(headers, HeaderId.References);
         return new MessageEnvelope(
             Date: Raw(headers, HeaderId.Date),
             Subject: Raw(headers, HeaderId.Subject),

@@ -99,19 +99,26 @@ internal sealed partial class PostgresMailStore : SqlMailStore
         }
     }
 
+    protected override string LeaseOutboxSql { get; } =
+        "WITH due AS (SELECT id FROM delivery_outbox WHERE consumer = @consumer AND (lease_until IS NULL OR lease_until <= @now) " +
+        "ORDER BY id LIMIT @max FOR UPDATE SKIP LOCKED) " +
+        "UPDATE delivery_outbox o SET lease_owner = @owner, lease_until = @until FROM due WHERE o.id = due.id";
+
     /// <summary>
     /// A delivery is one statement: the INBOX slots (folders locked in address order, so that nodes
-    /// sharing the database cannot deadlock), the bytes, the search text, the copies and the audit
-    /// rows. The writer sends the statements of a whole batch in one round trip, so a batch of 16
-    /// deliveries costs two round trips (the statements, then COMMIT) instead of 3 per message.
+    /// sharing the database cannot deadlock), the bytes, the search text, the copies, the audit
+    /// rows and the outbox rows. The writer sends the statements of a whole batch in one round
+    /// trip, so a batch of 16 deliveries costs two round trips (the statements, then COMMIT)
+    /// instead of 3 per message.
     /// </summary>
-    protected override Task<IReadOnlyList<StoredMessageRef>> StoreDeliveryAsync(
+    protected override Task<IReadOnlyList<DeliveredCopy>> StoreDeliveryAsync(
         string[] recipients, PreparedMessage prepared, DateTimeOffset internalDate, DeliveryAudit? audit, CancellationToken cancellationToken) =>
         WriteStatementAsync(
             batch =>
             {
+                var outbox = prepared.OutboxConsumers.Length > 0;
                 var command = (NpgsqlBatchCommand)batch.CreateBatchCommand();
-                command.CommandText = audit is null ? DeliverSql : DeliverAuditedSql;
+                command.CommandText = DeliverSql[(audit is null ? 0 : 1) + (outbox ? 2 : 0)];
                 var parameters = command.Parameters;
                 parameters.Add(new NpgsqlParameter<string[]>("addresses", recipients));
                 parameters.Add(new NpgsqlParameter<long>("refs", recipients.Length));
@@ -128,45 +135,63 @@ internal sealed partial class PostgresMailStore : SqlMailStore
                     parameters.Add(new NpgsqlParameter("client", NpgsqlDbType.Text) { Value = (object?)audit.ClientAddress ?? DBNull.Value });
                 }
 
+                if (outbox)
+                {
+                    parameters.Add(new NpgsqlParameter<string[]>("consumers", prepared.OutboxConsumers));
+                    parameters.Add(new NpgsqlParameter<byte[]>("fields", prepared.SealedOutboxFields!));
+                }
+
                 return command;
             },
             async (reader, ct) =>
             {
-                var slots = new Dictionary<string, (long Folder, long Uid)>(recipients.Length, StringComparer.Ordinal);
+                var slots = new Dictionary<string, (long Folder, long Uid, long Mailbox)>(recipients.Length, StringComparer.Ordinal);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    slots[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+                    slots[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
                 }
 
-                var refs = new StoredMessageRef[recipients.Length];
-                for (var i = 0; i < refs.Length; i++)
+                var copies = new DeliveredCopy[recipients.Length];
+                for (var i = 0; i < copies.Length; i++)
                 {
                     // Rows were written for the others: throwing rolls the batch back.
-                    var (folder, uid) = slots.TryGetValue(recipients[i], out var slot) ? slot : throw new MailboxNotFoundException(recipients[i]);
-                    refs[i] = new StoredMessageRef(recipients[i], folder, uid);
+                    var (folder, uid, mailbox) = slots.TryGetValue(recipients[i], out var slot) ? slot : throw new MailboxNotFoundException(recipients[i]);
+                    copies[i] = new DeliveredCopy(new StoredMessageRef(recipients[i], folder, uid), mailbox);
                 }
 
-                return (IReadOnlyList<StoredMessageRef>)refs;
+                return (IReadOnlyList<DeliveredCopy>)copies;
             },
             cancellationToken);
 
     private const string DeliverSlotsSql =
-        "WITH target AS MATERIALIZED (SELECT m.address, f.id FROM mailboxes m JOIN folders f ON f.mailbox_id = m.id " +
+        "WITH target AS MATERIALIZED (SELECT m.address, m.id AS mailbox_id, f.id FROM mailboxes m JOIN folders f ON f.mailbox_id = m.id " +
         "WHERE m.address = ANY (@addresses) AND f.name = 'INBOX' ORDER BY m.address FOR UPDATE OF f), " +
         "slots AS (UPDATE folders f SET uid_next = f.uid_next + 1, highest_modseq = f.highest_modseq + 1, message_count = f.message_count + 1 " +
-        "FROM target WHERE f.id = target.id RETURNING target.address, f.id, f.uid_next - 1 AS uid, f.highest_modseq AS modseq), " +
+        "FROM target WHERE f.id = target.id RETURNING target.address, target.mailbox_id, f.id, f.uid_next - 1 AS uid, f.highest_modseq AS modseq), " +
         "blob AS (INSERT INTO message_blobs (refs, size, data) VALUES (@refs, @size, @data) RETURNING id), " +
         "text AS (INSERT INTO message_search_texts (blob_id, data) SELECT id, @text FROM blob WHERE @text IS NOT NULL), " +
         "head AS (INSERT INTO message_search_heads (blob_id, data) SELECT id, @head FROM blob WHERE @head IS NOT NULL), " +
         "copies AS (INSERT INTO messages (folder_id, uid, blob_id, flags, keywords, internal_date, size, modseq, envelope, search_filter) " +
         "SELECT s.id, s.uid, blob.id, 0, NULL, @date, @size, s.modseq, @envelope, @filter FROM blob, slots s)";
 
-    private const string DeliverSql = DeliverSlotsSql + " SELECT address, id, uid FROM slots";
-
-    private const string DeliverAuditedSql = DeliverSlotsSql +
+    private const string DeliverAuditSql =
         ", audit AS (INSERT INTO audit_events (at, actor, mailbox, action, result, client_address, detail) " +
-        "SELECT @date, @actor, s.address, 'deliver', 'ok', @client, NULL FROM slots s ORDER BY s.address) " +
-        "SELECT address, id, uid FROM slots";
+        "SELECT @date, @actor, s.address, 'deliver', 'ok', @client, NULL FROM slots s ORDER BY s.address)";
+
+    private const string DeliverOutboxSql =
+        ", outbox AS (INSERT INTO delivery_outbox (consumer, created_at, mailbox_id, folder_id, uid, fields) " +
+        "SELECT c.name, @date, s.mailbox_id, s.id, s.uid, @fields FROM slots s, unnest(@consumers) AS c (name) ORDER BY s.address, c.name)";
+
+    private const string DeliverResultSql = " SELECT address, id, uid, mailbox_id FROM slots";
+
+    /// <summary>The delivery statement: plain, audited, with outbox rows, audited with outbox rows.</summary>
+    private static readonly string[] DeliverSql =
+    [
+        DeliverSlotsSql + DeliverResultSql,
+        DeliverSlotsSql + DeliverAuditSql + DeliverResultSql,
+        DeliverSlotsSql + DeliverOutboxSql + DeliverResultSql,
+        DeliverSlotsSql + DeliverAuditSql + DeliverOutboxSql + DeliverResultSql,
+    ];
 
     /// <summary>
     /// One statement (one round trip) stores the bytes and every copy: the writer connection is

@@ -14,28 +14,35 @@ internal abstract partial class SqlMailStore
         }
 
         var recipients = message.Recipients.Select(NormalizeAddress).Distinct(StringComparer.Ordinal).ToArray();
-        var prepared = Prepare(message.Raw);
+        var sender = message.MailFrom.Length == 0 ? null : message.MailFrom;
+        var prepared = Prepare(message.Raw, message.SenderKind, sender);
         var internalDate = Truncate(message.ReceivedAt);
-        var stored = await StoreDeliveryAsync(recipients, prepared, internalDate, message.Audit, cancellationToken).ConfigureAwait(false);
+        var copies = await StoreDeliveryAsync(recipients, prepared, internalDate, message.Audit, cancellationToken).ConfigureAwait(false);
 
-        // IMAP sessions idling on these folders learn of the message once it is committed.
-        foreach (var reference in stored)
+        // IMAP sessions idling on these folders, then the delivery event's subscribers and the
+        // outbox's dispatchers, learn of the message once it is committed.
+        var stored = new StoredMessageRef[copies.Count];
+        for (var i = 0; i < stored.Length; i++)
         {
-            folderChanges.Publish(reference.FolderId);
+            stored[i] = copies[i].Stored;
+            folderChanges.Publish(stored[i].FolderId);
         }
 
+        RaiseDelivered(copies, prepared, message.SenderKind, sender, internalDate);
         return stored;
     }
 
     /// <summary>
     /// Stores one delivery in the group commit: a UID slot in each recipient's INBOX, the bytes
-    /// once, one message row per recipient and, when audited, one audit row per recipient; throws
-    /// <see cref="MailboxNotFoundException"/> (storing nothing) when a recipient has no mailbox.
+    /// once, one message row per recipient, when audited one audit row per recipient, and one
+    /// outbox row per recipient and registered consumer (<see cref="PreparedMessage.OutboxConsumers"/>);
+    /// throws <see cref="MailboxNotFoundException"/> (storing nothing) when a recipient has no mailbox.
     /// </summary>
     /// <param name="recipients">Normalised, distinct addresses.</param>
-    protected virtual Task<IReadOnlyList<StoredMessageRef>> StoreDeliveryAsync(
+    /// <returns>The copies, in the order of <paramref name="recipients"/>.</returns>
+    protected virtual Task<IReadOnlyList<DeliveredCopy>> StoreDeliveryAsync(
         string[] recipients, PreparedMessage prepared, DateTimeOffset internalDate, DeliveryAudit? audit, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<StoredMessageRef>>(async (session, ct) =>
+        WriteAsync<IReadOnlyList<DeliveredCopy>>(async (session, ct) =>
         {
             // UID counters are taken in address order, so that writers sharing a PostgreSQL
             // database lock the same folders in the same order and cannot deadlock.
@@ -46,7 +53,7 @@ internal abstract partial class SqlMailStore
                 slots[i] = await TakeSlotAsync(session,
                         "UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1 " +
                         "WHERE id = (SELECT f.id FROM mailboxes m JOIN folders f ON f.mailbox_id = m.id WHERE m.address = @key AND f.name = 'INBOX') " +
-                        "RETURNING id, uid_next - 1, highest_modseq",
+                        "RETURNING id, uid_next - 1, highest_modseq, mailbox_id",
                         recipients[i], ct).ConfigureAwait(false)
                     ?? throw new MailboxNotFoundException(recipients[i]);
             }
@@ -60,39 +67,60 @@ internal abstract partial class SqlMailStore
                 }
             }
 
-            var refs = new StoredMessageRef[recipients.Length];
-            for (var i = 0; i < refs.Length; i++)
+            var copies = new DeliveredCopy[recipients.Length];
+            for (var i = 0; i < copies.Length; i++)
             {
-                refs[i] = new StoredMessageRef(recipients[i], slots[i].FolderId, slots[i].Uid);
+                await InsertOutboxAsync(session, prepared, slots[i], internalDate, ct).ConfigureAwait(false);
+                copies[i] = new DeliveredCopy(new StoredMessageRef(recipients[i], slots[i].FolderId, slots[i].Uid), slots[i].MailboxId);
             }
 
-            return refs;
+            return copies;
         }, cancellationToken);
 
     public async Task<StoredMessageRef> AppendAsync(long folderId, ReadOnlyMemory<byte> raw, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
     {
-        var prepared = Prepare(raw);
+        var prepared = Prepare(raw, DeliverySenderKind.Append, sender: null);
         var date = Truncate(internalDate);
-        var stored = await WriteAsync(async (session, ct) =>
+        var (stored, inbox) = await WriteAsync(async (session, ct) =>
         {
-            var address = await session.Command("SELECT m.address FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id WHERE f.id = @folder")
+            string mailboxAddress;
+            bool isInbox;
+            var reader = await session.Command("SELECT m.address, f.name FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id WHERE f.id = @folder")
                 .With("folder", folderId)
-                .ExecuteScalarAsync(ct).ConfigureAwait(false);
-            if (address is not string mailboxAddress)
+                .ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                throw new FolderNotFoundException(folderId);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    throw new FolderNotFoundException(folderId);
+                }
+
+                mailboxAddress = reader.GetString(0);
+                isInbox = reader.GetString(1) == StandardFolders.Inbox;
             }
 
             var slot = await TakeSlotAsync(session,
                     "UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1 " +
-                    "WHERE id = @key RETURNING id, uid_next - 1, highest_modseq",
+                    "WHERE id = @key RETURNING id, uid_next - 1, highest_modseq, mailbox_id",
                     folderId, ct).ConfigureAwait(false)
                 ?? throw new FolderNotFoundException(folderId);
             await InsertMessagesAsync(session, prepared, [slot], flags, date, ct).ConfigureAwait(false);
-            return new StoredMessageRef(mailboxAddress, folderId, slot.Uid);
+
+            // Only an APPEND to the INBOX puts a message before its recipient (DeliverySenderKind.Append).
+            if (isInbox)
+            {
+                await InsertOutboxAsync(session, prepared, slot, date, ct).ConfigureAwait(false);
+            }
+
+            return (new DeliveredCopy(new StoredMessageRef(mailboxAddress, folderId, slot.Uid), slot.MailboxId), isInbox);
         }, cancellationToken).ConfigureAwait(false);
         folderChanges.Publish(folderId);
-        return stored;
+        if (inbox)
+        {
+            RaiseDelivered([stored], prepared, DeliverySenderKind.Append, sender: null, date);
+        }
+
+        return stored.Stored;
     }
 
     public async Task<IReadOnlyList<MessageSummary>> ListMessagesAsync(long folderId, long fromUid = 1, int limit = 1000, CancellationToken cancellationToken = default)
@@ -142,10 +170,12 @@ internal abstract partial class SqlMailStore
         }
     }
 
-    private PreparedMessage Prepare(ReadOnlyMemory<byte> raw)
+    private PreparedMessage Prepare(ReadOnlyMemory<byte> raw, DeliverySenderKind senderKind, string? sender)
     {
-        var envelope = EnvelopeCodec.Parse(raw);
+        var envelope = EnvelopeCodec.Parse(raw, out var references);
         var (filter, text) = SearchFilters.Build(raw);
+        var thread = new MessageThread(envelope.MessageId, envelope.InReplyTo, references);
+        var consumers = OutboxConsumers;
         return new PreparedMessage(
             Cipher.Encrypt(raw.Span, MessagePurpose),
             Cipher.Encrypt(EnvelopeCodec.Serialize(envelope), EnvelopePurpose),
@@ -154,6 +184,9 @@ internal abstract partial class SqlMailStore
             text is null ? null : Cipher.Encrypt(text, SearchTextPurpose))
         {
             SealedSearchHead = text is null ? null : Cipher.Encrypt(SearchText.Head(text), SearchHeadPurpose),
+            Thread = thread,
+            OutboxConsumers = consumers,
+            SealedOutboxFields = consumers.Length == 0 ? null : SealOutboxFields(senderKind, sender, thread),
         };
     }
 
@@ -167,7 +200,7 @@ internal abstract partial class SqlMailStore
         await using (reader.ConfigureAwait(false))
         {
             return await reader.ReadAsync(ct).ConfigureAwait(false)
-                ? new MessageSlot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2))
+                ? new MessageSlot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.FieldCount > 3 ? reader.GetInt64(3) : 0)
                 : null;
         }
     }
@@ -242,7 +275,25 @@ internal sealed record PreparedMessage(byte[] SealedBlob, byte[] SealedEnvelope,
 {
     /// <summary>The sealed head of the search text (<see cref="SearchText.Head"/>), null with it.</summary>
     public byte[]? SealedSearchHead { get; init; }
+
+    /// <summary>The thread identifiers of the header, for the delivery event.</summary>
+    public MessageThread Thread { get; init; } = MessageThread.None;
+
+    /// <summary>The durable consumers registered when the message was prepared: one outbox row per copy for each.</summary>
+    public string[] OutboxConsumers { get; init; } = [];
+
+    /// <summary>The sealed sender and thread identifiers of the outbox rows (purpose <c>openmss/delivery-outbox/v1</c>); null without consumers.</summary>
+    public byte[]? SealedOutboxFields { get; init; }
 }
 
-/// <summary>The place a new message takes in a folder.</summary>
-internal readonly record struct MessageSlot(long FolderId, long Uid, long ModSeq);
+/// <summary>The <c>Message-ID</c>, <c>In-Reply-To</c> and <c>References</c> headers as written (RFC 5322 §3.6.4).</summary>
+internal sealed record MessageThread(string? MessageId, string? InReplyTo, string? References)
+{
+    public static readonly MessageThread None = new(null, null, null);
+}
+
+/// <summary>The place a new message takes in a folder (and the mailbox the folder belongs to, when the statement returns it).</summary>
+internal readonly record struct MessageSlot(long FolderId, long Uid, long ModSeq, long MailboxId = 0);
+
+/// <summary>One copy of a delivery as stored, with the id of the recipient's mailbox.</summary>
+internal readonly record struct DeliveredCopy(StoredMessageRef Stored, long MailboxId);

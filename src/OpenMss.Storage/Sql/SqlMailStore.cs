@@ -21,6 +21,7 @@ internal abstract partial class SqlMailStore : IMailStore
     private const string FolderColumns = "id, mailbox_id, name, special_use, uid_validity, uid_next, message_count";
 
     private readonly WriteBatcher writer;
+    private readonly DeliveryEventNotifier deliveries;
     private readonly bool ownsCipher;
     private int disposed;
 
@@ -31,6 +32,7 @@ internal abstract partial class SqlMailStore : IMailStore
         Logger = logger;
         Time = timeProvider;
         writer = new WriteBatcher(OpenWriterSessionAsync, logger);
+        deliveries = new DeliveryEventNotifier(logger);
         SearchFilters = new Search.SearchFilter(cipher);
     }
 

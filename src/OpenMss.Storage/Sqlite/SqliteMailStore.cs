@@ -40,6 +40,11 @@ internal sealed partial class SqliteMailStore : SqlMailStore
         "ORDER BY next_attempt_at, id LIMIT @max) " +
         $"RETURNING {QueueColumns}";
 
+    // One writer: no row lock to skip.
+    protected override string LeaseOutboxSql { get; } =
+        "UPDATE delivery_outbox SET lease_owner = @owner, lease_until = @until WHERE id IN (" +
+        "SELECT id FROM delivery_outbox WHERE consumer = @consumer AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @max)";
+
     /// <summary>
     /// Turns the configured value (a path, or a connection string) into the connection string the
     /// store uses, and gives the absolute database path.

@@ -47,6 +47,30 @@ public class RelayPolicyTests
     }
 
     [Fact]
+    public async Task A_relayed_message_raises_a_relay_delivery_event_for_each_recipient_before_250()
+    {
+        await using var relay = await RelayHarness.StartAsync();
+        var events = new System.Collections.Concurrent.ConcurrentQueue<DeliveryEvent>();
+        using var subscription = relay.Store.Deliveries.Subscribe(events.Enqueue);
+        using var client = relay.ConnectTls(TestPki.Pharmacien);
+        client.Send($"MAIL FROM:<{Sender}>").Expect("250 2.1.0");
+        client.Send($"RCPT TO:<{RelayHarness.Alice}>").Expect("250 2.1.5");
+        client.Send($"RCPT TO:<{RelayHarness.Bob}>").Expect("250 2.1.5");
+        client.Send("DATA").Expect("354");
+        client.SendMessage(Message()).Expect("250 2.0.0");
+
+        // Raised after the commit and before the reply: the sender has its 250, the events are there.
+        Assert.Equal([RelayHarness.Alice, RelayHarness.Bob], events.Select(e => e.MailboxAddress).Order());
+        Assert.All(events, e =>
+        {
+            Assert.Equal(DeliverySenderKind.Relay, e.SenderKind);
+            Assert.Equal(Sender, e.SenderAddress);
+            Assert.Equal("<1@pharmacien.mssante.fr>", e.MessageId);
+        });
+        client.Send("QUIT").Expect("221");
+    }
+
+    [Fact]
     public async Task Mail_before_starttls_gets_530_5_7_0()
     {
         await using var relay = await RelayHarness.StartAsync();

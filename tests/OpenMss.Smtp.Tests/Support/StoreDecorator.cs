@@ -118,6 +118,18 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
 
     public virtual Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) => inner.ListMembershipsAsync(memberId, cancellationToken);
 
+    public virtual DeliveryEventNotifier Deliveries => inner.Deliveries;
+
+    public virtual void RegisterOutboxConsumer(string consumer) => inner.RegisterOutboxConsumer(consumer);
+
+    public virtual Task<IReadOnlyList<OutboxEntry>> LeaseOutboxAsync(string consumer, int max, TimeSpan leaseFor, CancellationToken cancellationToken = default) =>
+        inner.LeaseOutboxAsync(consumer, max, leaseFor, cancellationToken);
+
+    public virtual Task CompleteOutboxAsync(IReadOnlyList<long> outboxIds, CancellationToken cancellationToken = default) =>
+        inner.CompleteOutboxAsync(outboxIds, cancellationToken);
+
+    public virtual IDisposable SubscribeOutboxPending(Action onPending) => inner.SubscribeOutboxPending(onPending);
+
     // The wrapped store is owned by the test, which disposes it.
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -185,4 +185,16 @@ public sealed class TestMailStore : IMailStore
 
     public Task<IReadOnlyList<MailboxMember>> ListMembershipsAsync(string memberId, CancellationToken cancellationToken = default) =>
         Store.ListMembershipsAsync(memberId, cancellationToken);
+
+    public DeliveryEventNotifier Deliveries => Store.Deliveries;
+
+    public void RegisterOutboxConsumer(string consumer) => Store.RegisterOutboxConsumer(consumer);
+
+    public Task<IReadOnlyList<OutboxEntry>> LeaseOutboxAsync(string consumer, int max, TimeSpan leaseFor, CancellationToken cancellationToken = default) =>
+        Store.LeaseOutboxAsync(consumer, max, leaseFor, cancellationToken);
+
+    public Task CompleteOutboxAsync(IReadOnlyList<long> outboxIds, CancellationToken cancellationToken = default) =>
+        Store.CompleteOutboxAsync(outboxIds, cancellationToken);
+
+    public IDisposable SubscribeOutboxPending(Action onPending) => Store.SubscribeOutboxPending(onPending);
 }

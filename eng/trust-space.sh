@@ -19,7 +19,8 @@
 #
 # Environment:
 #   OPENMSS                 the command to run (default: builds src/OpenMss.Cli once, then runs its openmss.dll)
-#   OPENMSS_PORT_BASE       first of the 10 consecutive ports used (default 47100), fixed at the first start
+#   OPENMSS_PORT_BASE       first of the 10 consecutive ports used (default 27100, below the ephemeral
+#                           range of outgoing connections), fixed at the first start
 #                           (<data>/ports.env); the directory's routing table needs the relays' ports up front
 #   OPENMSS_START_TIMEOUT   seconds each service may take to listen (default 300: a cold start on a busy machine)
 set -euo pipefail
@@ -50,7 +51,7 @@ config_of() {
 }
 
 # The command line of a live process (empty for a zombie or no process at all).
-command_line() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+command_line() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true; }
 
 # The pid of a running service of this folder, or nothing (a stale pid file names another process).
 running_pid() {
@@ -103,7 +104,7 @@ mkdir -p "$DATA"/{run,logs,accounts,directory,identity/data,operators/pharmacien
 
 # --- Ports: fixed at the first start, so that configurations and the routing table stay valid.
 if [ ! -f "$DATA/ports.env" ]; then
-  base=${OPENMSS_PORT_BASE:-47100}
+  base=${OPENMSS_PORT_BASE:-27100}
   cat >"$DATA/ports.env" <<EOF
 DIRECTORY_PORT=$base
 IDENTITY_PORT=$((base + 1))

@@ -176,7 +176,9 @@ public sealed class TrustSpaceProcessesTests : IDisposable
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var start = Random.Shared.Next(20000, 60000 - count);
+            // Below the ephemeral range (32768 and up on Linux): an outgoing connection of any
+            // process could otherwise take one of the ports between this check and the service's bind.
+            var start = Random.Shared.Next(20000, 32768 - count);
             var listeners = new List<TcpListener>();
             try
             {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using OpenMss.Host.Benchmarks;
+using OpenMss.Benchmarks;
 
 /// <summary>
 /// The relay load of <c>OpenMss.Bench relay</c> (same <see cref="RelayLoad"/>, same message) sent

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using OpenMss.Host.Benchmarks;
+using OpenMss.Benchmarks;
 
 // Relay throughput: messages per second accepted durably by one operator's relay over mutual
 // TLS, from N concurrent sessions each sending messages of S bytes back to back (pipelined
 // MAIL/RCPT/DATA). The load generator runs in the same process on the same 2 cores, as a
 // peer operator would on the same machine; its CPU is included in the process figures.
-// The load itself is OpenMss.Host.Benchmarks (also behind `openmss bench relay`).
+// The load itself is OpenMss.Benchmarks (also behind `openmss bench relay`).
 //
 // usage: OpenMss.Bench relay [--backend sqlite|postgres] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]
 //        OpenMss.Bench relay-external --target 127.0.0.1:2525 --cert client.pem --key client.key --anchor ca.pem

@@ -3,7 +3,7 @@ using OpenMss.Cli.Commands;
 
 namespace OpenMss.Cli;
 
-/// <summary>The <c>openmss</c> command: demo, serve, ca, whitelist, send, queue, mailbox, audit, directory, bench.</summary>
+/// <summary>The <c>openmss</c> command: demo, serve, ca, account, whitelist, send, queue, mailbox, audit, directory, bench.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -13,6 +13,7 @@ public static class Program
             DemoCommand.Create(),
             ServeCommand.Create(),
             CaCommands.Create(),
+            AccountCommands.Create(),
             WhitelistCommand.Create(),
             SendCommand.Create(),
             QueueCommands.Create(),

@@ -78,7 +78,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         var directoryCertificate = layout.DirectoryCertificate;
         if (!File.Exists(directoryCertificate.Pem) || !File.Exists(directoryCertificate.Key))
         {
-            authority.IssueOperatorCertificate("Annuaire national MSSanté (démo)", [DirectoryServerName, "localhost"])
+            authority.IssueServerCertificate("Annuaire national MSSanté (démo)", [DirectoryServerName, "localhost"])
                 .Save(directoryCertificate.Pem, directoryCertificate.Key);
         }
 
@@ -184,7 +184,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         if (!File.Exists(files.Pem) || !File.Exists(files.Key))
         {
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(files.Pem)!);
-            authority.IssueOperatorCertificate(name, ["localhost"]).Save(files.Pem, files.Key);
+            authority.IssueServerCertificate(name, ["localhost"]).Save(files.Pem, files.Key);
         }
 
         return files;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OpenMss.Host.Configuration;
 using OpenMss.Identity;
+using OpenMss.Identity.Accounts;
 using OpenMss.Trust;
 
 namespace OpenMss.Host;
@@ -60,16 +61,37 @@ public static class IdentityNode
                 PublicHostName = config.PublicHost,
                 Production = config.Production,
                 DataDirectory = config.DataDirectory,
-                Database = config.Storage switch
-                {
-                    null => null,
-                    { Provider: "postgres" } s => IdentityDatabase.Postgres(s.ConnectionString),
-                    var s => IdentityDatabase.Sqlite(s.ConnectionString),
-                },
+                Database = DatabaseOf(config),
+                SecretsKeyPath = SecretsKeyPathOf(config),
                 AccessTokenLifetime = config.AccessTokenLifetime,
                 Clients = clients,
             },
             loggerFactory,
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Opens the provider's accounts from its configuration, without starting it: what
+    /// <c>openmss account</c> uses to enrol a professional, beside a running provider or before it starts.
+    /// </summary>
+    public static Task<AccountStore> OpenAccountsAsync(IdentityServiceConfig config, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return AccountStore.OpenAsync(
+            DatabaseOf(config),
+            new AccountStoreOptions { SecretsKeyPath = SecretsKeyPathOf(config), LoggerFactory = loggerFactory },
+            cancellationToken);
+    }
+
+    /// <summary>The accounts database: <c>storage</c>, or SQLite <c>{dataDirectory}/identity.db</c>.</summary>
+    private static IdentityDatabase DatabaseOf(IdentityServiceConfig config) => config.Storage switch
+    {
+        null => IdentityDatabase.Sqlite(Path.Combine(config.DataDirectory, "identity.db")),
+        { Provider: "postgres" } s => IdentityDatabase.Postgres(s.ConnectionString),
+        var s => IdentityDatabase.Sqlite(s.ConnectionString),
+    };
+
+    /// <summary>The key sealing the TOTP secrets, in the data folder: the provider and the CLI must use the same.</summary>
+    private static string SecretsKeyPathOf(IdentityServiceConfig config) => Path.Combine(config.DataDirectory, "totp-secrets.key");
 }

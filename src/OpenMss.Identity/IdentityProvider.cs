@@ -83,7 +83,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     public string SecretsKeyPath { get; }
 
     /// <summary>Starts the provider; returns once it accepts connections.</summary>
-    /// <exception cref="InvalidOperationException">Plain HTTP on a non-loopback address, or a misconfiguration.</exception>
+    /// <exception cref="InvalidOperationException">No server certificate (the provider serves HTTPS only), or a misconfiguration.</exception>
     public static async Task<IdentityProvider> StartAsync(IdentityProviderOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -232,9 +232,11 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     private static ResolvedSettings Resolve(IdentityProviderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options.ListenEndPoint);
-        if (options.ServerCertificate is null && !IPAddress.IsLoopback(options.ListenEndPoint.Address))
+        // HTTPS only, loopback included: an OpenID Connect client, a browser cookie of a health app
+        // and the mail servers' token checks all accept nothing less (OAuth 2.0 Security BCP, RFC 9700 §2.6).
+        if (options.ServerCertificate is null)
         {
-            throw new InvalidOperationException("Without a server certificate the identity provider listens on a loopback address only.");
+            throw new InvalidOperationException("The identity provider serves HTTPS only: set ServerCertificate (issued by the trust authority).");
         }
 
         if (options.ServerCertificate is { HasPrivateKey: false })
@@ -244,14 +246,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
         if (options.Issuer is { } issuer)
         {
-            if (!issuer.IsAbsoluteUri || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp) || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
+            if (!issuer.IsAbsoluteUri || issuer.Scheme != Uri.UriSchemeHttps || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
             {
-                throw new InvalidOperationException("The issuer must be an absolute http(s) URL without query or fragment (OpenID Connect Discovery §3).");
-            }
-
-            if (issuer.Scheme == Uri.UriSchemeHttp && options.ServerCertificate is not null)
-            {
-                throw new InvalidOperationException("The issuer is http:// but the provider serves HTTPS.");
+                throw new InvalidOperationException("The issuer must be an absolute https URL without query or fragment (OpenID Connect Discovery §3).");
             }
         }
 
@@ -309,7 +306,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             antiforgery.Cookie.Name = "openmss_idp_af";
             antiforgery.Cookie.Path = "/connect";
             antiforgery.FormFieldName = "__RequestVerificationToken";
-            antiforgery.Cookie.SecurePolicy = options.ServerCertificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.Always;
         });
         services.AddAuthentication(Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -318,7 +315,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                 cookie.Cookie.Path = "/connect";
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
-                cookie.Cookie.SecurePolicy = options.ServerCertificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
                 cookie.ExpireTimeSpan = options.SignInSessionLifetime;
                 cookie.SlidingExpiration = false;
             });
@@ -354,16 +351,11 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                     server.SetIssuer(options.Issuer);
                 }
 
-                var aspNetCore = server.UseAspNetCore()
+                server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough();
-                if (options.ServerCertificate is null)
-                {
-                    // Plain HTTP is only possible on loopback (checked in Resolve): the demo.
-                    aspNetCore.DisableTransportSecurityRequirement();
-                }
             });
 
         if (options.Issuer is null)
@@ -399,9 +391,8 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
     private static Uri ComputeIssuer(IdentityProviderOptions options, IPEndPoint endPoint)
     {
-        var scheme = options.ServerCertificate is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
         var host = options.PublicHostName ?? (endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : endPoint.Address).ToString();
-        return new UriBuilder(scheme, host, endPoint.Port, "/").Uri;
+        return new UriBuilder(Uri.UriSchemeHttps, host, endPoint.Port, "/").Uri;
     }
 
     private static Task Unavailable(HttpContext context)

@@ -12,8 +12,8 @@ public sealed class IdentityProviderOptions
     public IPEndPoint ListenEndPoint { get; set; } = new(IPAddress.Loopback, 0);
 
     /// <summary>
-    /// TLS server certificate (with its private key). When null the provider speaks plain HTTP,
-    /// which is accepted only on a loopback address (the demo).
+    /// TLS server certificate (with its private key), issued by the trust authority for the issuer's
+    /// host. Required: the provider speaks HTTPS only, on loopback too.
     /// </summary>
     public X509Certificate2? ServerCertificate { get; set; }
 
@@ -25,7 +25,7 @@ public sealed class IdentityProviderOptions
 
     /// <summary>
     /// The issuer URL (<c>iss</c> of the tokens, base of the discovery document). When null it is
-    /// <c>http(s)://{PublicHostName or the listen address}:{bound port}/</c>.
+    /// <c>https://{PublicHostName or the listen address}:{bound port}/</c>.
     /// </summary>
     public Uri? Issuer { get; set; }
 

@@ -26,14 +26,18 @@ internal static class Cli
         return info;
     }
 
-    public static async Task<(int ExitCode, string Out, string Err)> RunAsync(params string[] args)
+    // Only a guard against a hung process, far above what any command takes on a busy machine.
+    public static Task<(int ExitCode, string Out, string Err)> RunAsync(params string[] args) =>
+        RunAsync(StartInfo(args), TimeSpan.FromMinutes(5), "openmss " + string.Join(' ', args));
+
+    /// <summary>Runs a process to its end with its input closed, and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Out, string Err)> RunAsync(ProcessStartInfo info, TimeSpan deadline, string what)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        // Only a guard against a hung process, far above what any command takes on a busy machine.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var timeout = new CancellationTokenSource(deadline);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -41,7 +45,7 @@ internal static class Cli
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"openmss {string.Join(' ', args)} did not exit within 5 minutes.");
+            throw new TimeoutException($"{what} did not exit within {deadline.TotalMinutes} minutes.");
         }
 
         // WaitForExitAsync returns once the process has exited and its output streams are at their end.

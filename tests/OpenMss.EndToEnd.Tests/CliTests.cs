@@ -42,6 +42,24 @@ public sealed class CliTests
             Assert.Equal(1, wrongDomain.ExitCode);
             Assert.False(File.Exists(cert + "2"));
 
+            // An operator certificate never names a host outside the trust space's domains; a web
+            // surface's server certificate does, for server use only.
+            var loopbackOperator = await Cli.RunAsync("ca", "issue", "operator", "--dir", ca, "--name", "X",
+                "--domain", "localhost", "--cert", cert + "3", "--key", key + "3");
+            Assert.Equal(1, loopbackOperator.ExitCode);
+            var serverCert = Path.Combine(dir.FullName, "web.pem");
+            var server = await Cli.RunAsync("ca", "issue", "server", "--dir", ca, "--name", "Annuaire",
+                "--host", "localhost", "--host", "127.0.0.1", "--cert", serverCert, "--key", Path.Combine(dir.FullName, "web.key"));
+            Assert.True(server.ExitCode == 0, server.Err);
+            using var web = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(serverCert));
+            var san = web.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+            Assert.Equal(["localhost"], san.EnumerateDnsNames());
+            Assert.Equal([System.Net.IPAddress.Loopback], san.EnumerateIPAddresses());
+            var badHost = await Cli.RunAsync("ca", "issue", "server", "--dir", ca, "--name", "X",
+                "--host", "not a host!", "--cert", cert + "4", "--key", key + "4");
+            Assert.Equal(1, badHost.ExitCode);
+            Assert.False(File.Exists(cert + "4"));
+
             var app = await Cli.RunAsync("ca", "issue", "application", "--dir", ca, "--mailbox", "labo@medecin.mssante.fr",
                 "--cert", Path.Combine(dir.FullName, "app.pem"), "--key", Path.Combine(dir.FullName, "app.key"));
             Assert.True(app.ExitCode == 0, app.Err);

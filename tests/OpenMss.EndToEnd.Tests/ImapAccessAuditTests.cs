@@ -38,7 +38,7 @@ public sealed class ImapAccessAuditTests
         closed.Start();
         var port = ((IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop(); // nothing listens there any more: connections are refused
-        using var validator = new OpenMss.Identity.Validation.AccessTokenValidator(new Uri($"http://127.0.0.1:{port}/"));
+        using var validator = new OpenMss.Identity.Validation.AccessTokenValidator(new Uri($"https://127.0.0.1:{port}/"));
         var credentials = new ProfessionalAuthenticator(store, validator, accounts: null, allowPasswords: false, NullLogger<ProfessionalAuthenticator>.Instance);
         var access = new ImapAccess(store, store, credentials, new AuthThrottle(new AuthThrottleOptions { MaxAddressFailures = 2 }, TimeProvider.System), TimeProvider.System, NullLogger<ImapAccess>.Instance);
         var client = new ImapClientInfo(new IPEndPoint(IPAddress.Parse("192.0.2.8"), 50124), IsTls: true);

@@ -15,21 +15,7 @@ public sealed class ServeServicesTests : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(_folder, recursive: true);
 
-    private static string ExamplesFolder
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "OpenMss.slnx")))
-                {
-                    return Path.Combine(dir.FullName, "docs", "examples");
-                }
-            }
-
-            throw new InvalidOperationException("Repository root not found.");
-        }
-    }
+    private static string ExamplesFolder => Path.Combine(Repository.Root, "docs", "examples");
 
     [Fact]
     public void The_documented_directory_example_loads_with_its_paths_resolved()
@@ -83,6 +69,12 @@ public sealed class ServeServicesTests : IDisposable
               "clients": [ { "clientId": "servers", "allowIntrospection": true } ] }
             """);
 
+        var httpIssuer = Write("operator.json", """
+            { "name": "Op", "domains": ["a.mssante.fr"], "tls": { "certificate": "a.pem", "key": "a.key", "trustAnchor": "ca.pem" },
+              "whitelist": { "source": "whitelist.xml" }, "identity": { "issuer": "http://127.0.0.1:9443/" } }
+            """);
+
+        Assert.Equal("'identity.issuer' must be an absolute https URL.", Assert.Throws<ConfigurationException>(() => OperatorConfig.Load(httpIssuer)).Message);
         Assert.Equal("'tls.key' is required.", Assert.Throws<ConfigurationException>(() => DirectoryServiceConfig.Load(directory)).Message);
         Assert.Equal("'operators[0].domains': example.com is not a domain under .mssante.fr.", Assert.Throws<ConfigurationException>(() => DirectoryServiceConfig.Load(badDomain)).Message);
         Assert.StartsWith("'clients[0].secretFile' is required", Assert.Throws<ConfigurationException>(() => IdentityServiceConfig.Load(identity)).Message, StringComparison.Ordinal);

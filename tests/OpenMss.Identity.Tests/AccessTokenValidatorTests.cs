@@ -5,6 +5,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenMss.Identity.Tests.Support;
 using OpenMss.Identity.Validation;
+using OpenMss.Testing;
 
 namespace OpenMss.Identity.Tests;
 
@@ -17,7 +18,7 @@ public sealed class AccessTokenValidatorTests
         using var key = await ProviderKeyAsync(host);
         var token = Forge(key, host.Provider.Issuer.AbsoluteUri, IdentityProtocol.MailAudience,
             expires: DateTime.UtcNow.AddMinutes(-5), notBefore: DateTime.UtcNow.AddHours(-1));
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
 
         var check = await validator.ValidateAsync(token);
 
@@ -32,7 +33,7 @@ public sealed class AccessTokenValidatorTests
         await using var host = await IdentityTestHost.StartAsync(options => options.AccessTokenLifetime = TimeSpan.FromSeconds(1));
         var account = await host.CreateAccountAsync();
         var token = (await host.PasswordGrantAsync(account)).AccessToken;
-        using var validator = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, ClockSkew = TimeSpan.Zero, TimeProvider = host.Time });
+        using var validator = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, TrustAnchor = TestPki.Anchor, ClockSkew = TimeSpan.Zero, TimeProvider = host.Time });
 
         Assert.True((await validator.ValidateAsync(token)).IsValid);
         // The provider and the validator share the test's clock: a second later the token has expired.
@@ -45,7 +46,7 @@ public sealed class AccessTokenValidatorTests
     {
         await using var host = await IdentityTestHost.StartAsync();
         using var key = await ProviderKeyAsync(host);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
 
         var check = await validator.ValidateAsync(Forge(key, host.Provider.Issuer.AbsoluteUri, IdentityProtocol.MailAudience));
 
@@ -60,7 +61,7 @@ public sealed class AccessTokenValidatorTests
         await using var host = await IdentityTestHost.StartAsync();
         using var real = await ProviderKeyAsync(host);
         using var rsa = RSA.Create(2048);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
 
         // Same key id as the real key: the signature itself must fail.
         var sameKid = await validator.ValidateAsync(Forge(new RsaSecurityKey(rsa) { KeyId = real.Key.KeyId }, host.Provider.Issuer.AbsoluteUri, IdentityProtocol.MailAudience));
@@ -79,8 +80,8 @@ public sealed class AccessTokenValidatorTests
         using var key = await ProviderKeyAsync(host);
         var account = await host.CreateAccountAsync();
         var real = (await host.PasswordGrantAsync(account)).AccessToken;
-        using var mail = new AccessTokenValidator(host.Provider.Issuer);
-        using var other = new AccessTokenValidator(host.Provider.Issuer, audience: "openmss-directory");
+        using var mail = host.Validator();
+        using var other = host.Validator(audience: "openmss-directory");
 
         Assert.Equal("wrong audience", (await other.ValidateAsync(real)).Failure);
         Assert.Equal("wrong audience", (await mail.ValidateAsync(Forge(key, host.Provider.Issuer.AbsoluteUri, "openmss-directory"))).Failure);
@@ -95,7 +96,7 @@ public sealed class AccessTokenValidatorTests
     {
         await using var host = await IdentityTestHost.StartAsync();
         using var key = await ProviderKeyAsync(host);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
 
         Assert.Equal("wrong issuer", (await validator.ValidateAsync(Forge(key, "https://ailleurs.example/", IdentityProtocol.MailAudience))).Failure);
 
@@ -116,8 +117,8 @@ public sealed class AccessTokenValidatorTests
         await using var host = await IdentityTestHost.StartAsync();
         var account = await host.CreateAccountAsync();
         var token = (await host.PasswordGrantAsync(account, scope: "openid mail")).AccessToken;
-        using var needsMail = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, RequiredScope = "mail" });
-        using var needsOther = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, RequiredScope = "directory" });
+        using var needsMail = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, TrustAnchor = TestPki.Anchor, RequiredScope = "mail" });
+        using var needsOther = new AccessTokenValidator(new AccessTokenValidatorOptions { Issuer = host.Provider.Issuer, TrustAnchor = TestPki.Anchor, RequiredScope = "directory" });
 
         Assert.True((await needsMail.ValidateAsync(token)).IsValid);
         Assert.Equal("missing scope", (await needsOther.ValidateAsync(token)).Failure);
@@ -126,8 +127,8 @@ public sealed class AccessTokenValidatorTests
     [Fact]
     public async Task An_unreachable_issuer_gives_a_failure_not_an_exception()
     {
-        using var validator = new AccessTokenValidator(new Uri("http://127.0.0.1:1/"));
-        var token = Forge(new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k" }, "http://127.0.0.1:1/", IdentityProtocol.MailAudience);
+        using var validator = new AccessTokenValidator(new Uri("https://127.0.0.1:1/"));
+        var token = Forge(new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k" }, "https://127.0.0.1:1/", IdentityProtocol.MailAudience);
 
         var check = await validator.ValidateAsync(token);
 
@@ -136,9 +137,11 @@ public sealed class AccessTokenValidatorTests
     }
 
     [Fact]
-    public void An_http_issuer_off_loopback_is_refused()
+    public void An_http_issuer_is_refused_on_loopback_too()
     {
         Assert.Throws<ArgumentException>(() => new AccessTokenValidator(new Uri("http://idp.example/")));
+        Assert.Throws<ArgumentException>(() => new AccessTokenValidator(new Uri("http://127.0.0.1:9443/")));
+        Assert.Throws<ArgumentException>(() => new AccessTokenValidator(new Uri("http://localhost:9443/")));
     }
 
     /// <summary>The provider's own signing key, read from its PEM file, with the key id it publishes.</summary>

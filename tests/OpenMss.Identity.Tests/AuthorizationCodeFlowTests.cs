@@ -62,7 +62,7 @@ public sealed partial class AuthorizationCodeFlowTests
             ["code_verifier"] = verifier,
         });
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
         var check = await validator.ValidateAsync(tokens.AccessToken);
         Assert.True(check.IsValid, check.Failure);
         Assert.Equal(account.Subject, check.Subject);
@@ -221,7 +221,7 @@ public sealed partial class AuthorizationCodeFlowTests
             string html;
             IPEndPoint endPoint;
             TestAccount account;
-            using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() });
+            using var browser = new HttpClient(IdentityTestHost.BrowserHandler());
             await using (var first = await IdentityTestHost.StartAsync(directory: directory))
             {
                 account = await first.CreateAccountAsync();
@@ -255,7 +255,7 @@ public sealed partial class AuthorizationCodeFlowTests
     }
 
     private static HttpClient Browser(IdentityTestHost host) =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        new(IdentityTestHost.BrowserHandler())
         {
             BaseAddress = host.Provider.Issuer,
         };

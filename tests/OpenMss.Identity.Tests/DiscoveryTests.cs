@@ -17,6 +17,7 @@ public sealed class DiscoveryTests
         var root = discovery.RootElement;
 
         Assert.Equal(host.Provider.Issuer.AbsoluteUri, root.GetProperty("issuer").GetString());
+        Assert.StartsWith("https://localhost:", root.GetProperty("issuer").GetString(), StringComparison.Ordinal);
         Assert.Equal(new Uri(host.Provider.Issuer, "connect/token").AbsoluteUri, root.GetProperty("token_endpoint").GetString());
         Assert.Equal(new Uri(host.Provider.Issuer, "connect/authorize").AbsoluteUri, root.GetProperty("authorization_endpoint").GetString());
         var grants = root.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).ToList();
@@ -44,15 +45,24 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
-    public async Task Plain_http_is_refused_on_a_non_loopback_address()
+    public async Task Without_a_server_certificate_the_provider_does_not_start_not_even_on_loopback()
     {
         var directory = Path.Combine(Path.GetTempPath(), "openmss-identity-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => IdentityProvider.StartAsync(
-                new IdentityProviderOptions { DataDirectory = directory, ListenEndPoint = new IPEndPoint(IPAddress.Any, 0) },
+            foreach (var address in new[] { IPAddress.Any, IPAddress.Loopback })
+            {
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => IdentityProvider.StartAsync(
+                    new IdentityProviderOptions { DataDirectory = directory, ListenEndPoint = new IPEndPoint(address, 0) },
+                    Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+                Assert.Contains("HTTPS only", error.Message, StringComparison.Ordinal);
+            }
+
+            // Nor with an http:// issuer beside a certificate.
+            var http = await Assert.ThrowsAsync<InvalidOperationException>(() => IdentityProvider.StartAsync(
+                new IdentityProviderOptions { DataDirectory = directory, ServerCertificate = IdentityTestHost.ServerCertificate, Issuer = new Uri("http://localhost:9/") },
                 Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
-            Assert.Contains("loopback", error.Message, StringComparison.Ordinal);
+            Assert.Contains("https", http.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -44,7 +44,7 @@ public sealed partial class LogRedactionTests
 
         var validatorLogs = new CapturingLoggerProvider();
         using var validatorFactory = validatorLogs.CreateFactory();
-        using (var validator = new AccessTokenValidator(host.Provider.Issuer, logger: validatorFactory.CreateLogger<AccessTokenValidator>()))
+        using (var validator = host.Validator(logger: validatorFactory.CreateLogger<AccessTokenValidator>()))
         {
             Assert.True((await validator.ValidateAsync(reply.AccessToken)).IsValid);
             Assert.False((await validator.ValidateAsync(reply.AccessToken[..^4] + "AAAA")).IsValid);

@@ -32,7 +32,7 @@ public sealed class PasswordGrantTests
         Assert.Equal(host.Provider.Issuer.AbsoluteUri, jwt.Issuer);
         Assert.Contains("mail", jwt.GetPayloadValue<string>("scope").Split(' '));
 
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
         var check = await validator.ValidateAsync(reply.AccessToken);
         Assert.True(check.IsValid, check.Failure);
         Assert.Equal(account.Subject, check.Subject);
@@ -139,7 +139,7 @@ public sealed class PasswordGrantTests
 
         Assert.Equal(HttpStatusCode.OK, refreshed.Status);
         Assert.NotEqual(first.AccessToken, refreshed.AccessToken);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
         var check = await validator.ValidateAsync(refreshed.AccessToken);
         Assert.True(check.IsValid, check.Failure);
         Assert.Equal(account.Subject, check.Subject);
@@ -176,7 +176,7 @@ public sealed class PasswordGrantTests
         });
 
         Assert.Equal(HttpStatusCode.OK, reply.Status);
-        using var validator = new AccessTokenValidator(host.Provider.Issuer);
+        using var validator = host.Validator();
         var check = await validator.ValidateAsync(reply.AccessToken);
         Assert.True(check.IsValid, check.Failure);
         Assert.Equal(IdentityTestHost.ServiceClient, check.Subject);

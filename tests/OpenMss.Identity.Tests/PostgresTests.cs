@@ -28,7 +28,7 @@ public sealed class PostgresTests
             var reply = await host.PasswordGrantAsync(account);
 
             Assert.Equal(HttpStatusCode.OK, reply.Status);
-            using var validator = new AccessTokenValidator(host.Provider.Issuer);
+            using var validator = host.Validator();
             Assert.Equal(account.Subject, (await validator.ValidateAsync(reply.AccessToken)).Subject);
             Assert.Equal("replayed_code", await ReplayReasonAsync(host, account));
             Assert.DoesNotContain("Password", IdentityDatabase.Postgres(connectionString + ";Password=topsecret").ToString(), StringComparison.OrdinalIgnoreCase);

@@ -37,7 +37,7 @@ public sealed class RestartTests
             // Same folder and port, so the same issuer.
             await using var second = await IdentityTestHost.StartAsync(options => options.ListenEndPoint = endPoint, directory: directory, time: time);
             Assert.Equal(kid, await KidAsync(second));
-            using var validator = new AccessTokenValidator(second.Provider.Issuer);
+            using var validator = second.Validator();
             var check = await validator.ValidateAsync(accessToken);
             Assert.True(check.IsValid, check.Failure);
             Assert.Equal(account.Subject, check.Subject);

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
-using OpenMss.Host.Benchmarks;
+using OpenMss.Benchmarks;
 
 namespace OpenMss.Cli.Commands;
 

@@ -5,7 +5,7 @@ using OpenMss.Trust;
 namespace OpenMss.Cli.Commands;
 
 /// <summary>
-/// <c>openmss ca init|issue operator|issue application|revoke|crl</c>: the trust space's
+/// <c>openmss ca init|issue operator|issue server|issue application|revoke|crl</c>: the trust space's
 /// certificate authority, kept in a folder (<c>ca.pem</c>, <c>ca.key</c> readable by its owner only).
 /// </summary>
 internal static class CaCommands
@@ -16,6 +16,7 @@ internal static class CaCommands
         command.Subcommands.Add(Init());
         var issue = new Command("issue", "Issue a certificate signed by the authority.");
         issue.Subcommands.Add(IssueOperator());
+        issue.Subcommands.Add(IssueServer());
         issue.Subcommands.Add(IssueApplication());
         command.Subcommands.Add(issue);
         command.Subcommands.Add(Revoke());
@@ -102,12 +103,35 @@ internal static class CaCommands
                 }
             }
 
-            var authority = CertificateAuthority.Load(parse.GetValue(dir)!.FullName);
-            var issued = authority.IssueOperatorCertificate(parse.GetValue(name)!, list, TimeSpan.FromDays(parse.GetValue(days)));
-            issued.Save(parse.GetValue(cert)!.FullName, parse.GetValue(key)!.FullName);
-            authority.Save(parse.GetValue(dir)!.FullName);
-            Console.WriteLine($"Issued operator certificate {issued.Certificate.SerialNumber} for {string.Join(", ", list)}");
-            return Task.FromResult(0);
+            return Task.FromResult(IssueAndSave(parse, dir, cert, key, "operator", string.Join(", ", list),
+                authority => authority.IssueOperatorCertificate(parse.GetValue(name)!, list, TimeSpan.FromDays(parse.GetValue(days)))));
+        }));
+        return command;
+    }
+
+    private static Command IssueServer()
+    {
+        var dir = DirOption();
+        var name = new Option<string>("--name") { Description = "Who runs the web surface (certificate O=).", Required = true };
+        var hosts = new Option<string[]>("--host")
+        {
+            Description = "A host name or IP address clients reach the surface by, e.g. annuaire.mssante.fr, localhost, 127.0.0.1 (repeat for several).",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var cert = OutCert();
+        var key = OutKey();
+        var days = DaysOption(730);
+        var command = new Command("server", "Issue a server certificate for a web surface: directory, identity provider, operator endpoint (server use only, SAN = its host names).")
+        {
+            dir, name, hosts, cert, key, days,
+        };
+        command.SetAction(parse => Common.RunAsync(() =>
+        {
+            // The authority refuses what is neither a host name nor an IP address (one line, exit 1).
+            var list = parse.GetValue(hosts)!;
+            return Task.FromResult(IssueAndSave(parse, dir, cert, key, "server", string.Join(", ", list),
+                authority => authority.IssueServerCertificate(parse.GetValue(name)!, list, TimeSpan.FromDays(parse.GetValue(days)))));
         }));
         return command;
     }
@@ -131,14 +155,22 @@ internal static class CaCommands
                 return Task.FromResult(Common.Fail($"{address}: {error.EnglishReason}"));
             }
 
-            var authority = CertificateAuthority.Load(parse.GetValue(dir)!.FullName);
-            var issued = authority.IssueApplicationCertificate(address, TimeSpan.FromDays(parse.GetValue(days)));
-            issued.Save(parse.GetValue(cert)!.FullName, parse.GetValue(key)!.FullName);
-            authority.Save(parse.GetValue(dir)!.FullName);
-            Console.WriteLine($"Issued application certificate {issued.Certificate.SerialNumber} for {address}");
-            return Task.FromResult(0);
+            return Task.FromResult(IssueAndSave(parse, dir, cert, key, "application", address,
+                authority => authority.IssueApplicationCertificate(address, TimeSpan.FromDays(parse.GetValue(days)))));
         }));
         return command;
+    }
+
+    /// <summary>Issues with the authority of <paramref name="dir"/>, writes the certificate and key, and records the issue.</summary>
+    private static int IssueAndSave(ParseResult parse, Option<DirectoryInfo> dir, Option<FileInfo> cert, Option<FileInfo> key, string kind, string names, Func<CertificateAuthority, IssuedCertificate> issue)
+    {
+        var folder = parse.GetValue(dir)!.FullName;
+        using var authority = CertificateAuthority.Load(folder);
+        var issued = issue(authority);
+        issued.Save(parse.GetValue(cert)!.FullName, parse.GetValue(key)!.FullName);
+        authority.Save(folder);
+        Console.WriteLine($"Issued {kind} certificate {issued.Certificate.SerialNumber} for {names}");
+        return 0;
     }
 
     private static Command Revoke()

@@ -106,7 +106,7 @@ internal static class MailboxCommands
         return command;
     }
 
-    private static bool TryMemberId(string input, out string idNatPs, out string error)
+    private static bool TryMemberId(string input, out string idNatPs, out string error, string option = "--member")
     {
         idNatPs = "";
         error = "";
@@ -122,7 +122,7 @@ internal static class MailboxCommands
             return true;
         }
 
-        error = $"--member {input}: {idError.EnglishReason}";
+        error = $"{option} {input}: {idError.EnglishReason}";
         return false;
     }
 
@@ -153,16 +153,31 @@ internal static class MailboxCommands
                 return Common.Fail($"--kind {parse.GetValue(kind)}: expected PER, ORG, APP or CAB.");
             }
 
+            // A PER mailbox belongs to a professional by idNat_PS, the subject of their tokens and
+            // accounts: given an RPPS, the owner is 8 + RPPS, and the directory gets the RPPS.
+            var ownerId = parse.GetValue(owner);
+            string? rpps = null;
+            if (mailboxKind == MailboxKind.Personal && ownerId is not null)
+            {
+                if (!TryMemberId(ownerId, out var idNatPs, out var ownerError, "--owner"))
+                {
+                    return Common.Fail(ownerError);
+                }
+
+                ownerId = idNatPs;
+                rpps = OpenMss.Core.Identifiers.IdNatPs.TryParse(idNatPs, out var id, out _) ? id.RppsNumber?.Value : null;
+            }
+
             await using var store = await Common.OpenStoreAsync(parse.GetValue(config)!, cancellationToken);
             try
             {
-                var created = await store.CreateMailboxAsync(new NewMailbox(parsed.Value, mailboxKind, parse.GetValue(name), parse.GetValue(owner)), cancellationToken);
+                var created = await store.CreateMailboxAsync(new NewMailbox(parsed.Value, mailboxKind, parse.GetValue(name), ownerId), cancellationToken);
                 await Common.AuditAsync(store, created.Address, "mailbox.create", "ok", MailboxKinds.ToCode(created.Kind), cancellationToken);
                 Console.WriteLine($"Created {MailboxKinds.ToCode(created.Kind)} mailbox {created.Address}");
                 return await PublishAsync(settings, d => d.PublishMailboxAsync(created.Address, new MailboxPublication
                 {
                     Kind = MailboxKinds.ToCode(created.Kind),
-                    Rpps = created.Kind == MailboxKind.Personal ? created.OwnerId : null,
+                    Rpps = rpps,
                     Description = created.DisplayName,
                 }, cancellationToken), "published in the directory");
             }

@@ -120,6 +120,11 @@ public sealed class OperatorConfig
             throw new ConfigurationException("'queue.leaseDuration' must be at least 30 seconds.");
         }
 
+        if (Identity?.Issuer is { Length: > 0 } issuerText && !(Uri.TryCreate(issuerText, UriKind.Absolute, out var issuer) && issuer.Scheme == Uri.UriSchemeHttps))
+        {
+            throw new ConfigurationException("'identity.issuer' must be an absolute https URL.");
+        }
+
         if (Identity is not null && !string.IsNullOrWhiteSpace(Identity.IntrospectionClientId) && string.IsNullOrWhiteSpace(Identity.IntrospectionClientSecretFile))
         {
             throw new ConfigurationException("'identity.introspectionClientId' needs 'identity.introspectionClientSecretFile'.");

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -53,7 +52,6 @@ public sealed partial class AccessTokenValidator : IDisposable
 
     private const int MaximumCachedIntrospections = 10_000;
     private static readonly TimeSpan MaximumIntrospectionCacheDuration = TimeSpan.FromMinutes(5);
-    private readonly bool _requireHttps;
 
     // Keyed by the SHA-256 of the token: the cache never holds a token.
     private readonly ConcurrentDictionary<string, CachedIntrospection> _introspections = new(StringComparer.Ordinal);
@@ -74,16 +72,11 @@ public sealed partial class AccessTokenValidator : IDisposable
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
         _time = options.TimeProvider;
         var issuer = options.Issuer;
-        if (!issuer.IsAbsoluteUri || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp))
+        // HTTPS only, loopback included: discovery, keys and introspection carry what decides
+        // who may read a mailbox (OAuth 2.0 Security BCP, RFC 9700 §2.6).
+        if (!issuer.IsAbsoluteUri || issuer.Scheme != Uri.UriSchemeHttps)
         {
-            throw new ArgumentException("The issuer must be an absolute http(s) URL.", nameof(options));
-        }
-
-        var loopback = issuer.IsLoopback || (IPAddress.TryParse(issuer.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-        var requireHttps = !(loopback || options.AllowInsecureHttp);
-        if (issuer.Scheme == Uri.UriSchemeHttp && requireHttps)
-        {
-            throw new ArgumentException("An http:// issuer is accepted on loopback only (or with AllowInsecureHttp).", nameof(options));
+            throw new ArgumentException("The issuer must be an absolute https URL.", nameof(options));
         }
 
         if (options.IntrospectionClientId is not null)
@@ -99,19 +92,18 @@ public sealed partial class AccessTokenValidator : IDisposable
                 throw new ArgumentException("The introspection cache duration must be between 0 and 5 minutes.", nameof(options));
             }
 
-            if (options.IntrospectionEndpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme == Uri.UriSchemeHttp && requireHttps && !endpoint.IsLoopback)))
+            if (options.IntrospectionEndpoint is { } endpoint && (!endpoint.IsAbsoluteUri || endpoint.Scheme != Uri.UriSchemeHttps))
             {
                 throw new ArgumentException("The introspection endpoint must be an absolute https URL.", nameof(options));
             }
         }
 
         _options = options;
-        _requireHttps = requireHttps;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         var handler = options.BackchannelHandler
             ?? (options.TrustAnchor is { } anchor ? TrustAnchorHandler.Create(anchor) : new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         _http = new HttpClient(handler, disposeHandler: options.BackchannelHandler is null) { Timeout = TimeSpan.FromSeconds(15) };
-        _retriever = new HttpDocumentRetriever(_http) { RequireHttps = requireHttps };
+        _retriever = new HttpDocumentRetriever(_http) { RequireHttps = true };
 
         var text = issuer.AbsoluteUri;
         var withoutSlash = text.TrimEnd('/');
@@ -335,7 +327,7 @@ public sealed partial class AccessTokenValidator : IDisposable
 
         var endpoint = _options.IntrospectionEndpoint
             ?? (Uri.TryCreate(configuration.IntrospectionEndpoint, UriKind.Absolute, out var published) ? published : null);
-        if (endpoint is null || (endpoint.Scheme != Uri.UriSchemeHttps && (_requireHttps && !endpoint.IsLoopback || endpoint.Scheme != Uri.UriSchemeHttp)))
+        if (endpoint is null || endpoint.Scheme != Uri.UriSchemeHttps)
         {
             LogNoIntrospectionEndpoint(_logger, _options.Issuer);
             return null;

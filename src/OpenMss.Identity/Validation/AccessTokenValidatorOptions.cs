@@ -29,9 +29,6 @@ public sealed class AccessTokenValidatorOptions
     /// <summary>The handler for discovery and JWKS requests (tests, proxies). When set, <see cref="TrustAnchor"/> is not used.</summary>
     public HttpMessageHandler? BackchannelHandler { get; init; }
 
-    /// <summary>Allows an http:// issuer that is not on loopback. Never in production.</summary>
-    public bool AllowInsecureHttp { get; init; }
-
     /// <summary>The clock against which <c>exp</c>, <c>nbf</c> and the caches are checked; the system's by default.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

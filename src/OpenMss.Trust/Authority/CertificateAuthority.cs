@@ -7,7 +7,8 @@ namespace OpenMss.Trust;
 /// <summary>
 /// The certificate authority of the trust space (the stand-in for IGC-Santé, the ANS
 /// health PKI): a self-signed RSA root that issues operator certificates (TLS server
-/// and client, SAN dNSName = the operator's domains), application certificates (TLS client, SAN
+/// and client, SAN dNSName = the operator's domains), server certificates of web surfaces (TLS
+/// server, SAN = host names or IP addresses), application certificates (TLS client, SAN
 /// rfc822Name = an <c>APP</c> mailbox) and publishes a CRL (RFC 5280 §5) of what it revoked.
 /// </summary>
 /// <remarks>
@@ -232,6 +233,54 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         return Issue(subject.Build(), san.Build(), [ServerAuthOid, ClientAuthOid], notBefore, notAfter);
+    }
+
+    /// <summary>
+    /// Issues a server certificate for a web surface (the directory, the identity provider, an
+    /// operator's HTTPS endpoint): RSA 2048, EKU serverAuth only, SAN dNSName for each host name
+    /// (IDN as A-labels) and iPAddress for each IP literal (RFC 5280 §4.2.1.6), subject CN = the
+    /// first name and O = <paramref name="name"/>. Unlike an operator certificate it names hosts,
+    /// not mail domains, so it may name <c>localhost</c> or <c>127.0.0.1</c>; without clientAuth it
+    /// can never authenticate an operator to a relay.
+    /// </summary>
+    /// <param name="name">Who runs the surface (subject O), e.g. <c>Annuaire national MSSanté</c>.</param>
+    /// <param name="hostNames">DNS names or IP addresses the clients reach the surface by, at least one.</param>
+    /// <param name="validity">2 years by default, never beyond the authority's own expiry.</param>
+    public IssuedCertificate IssueServerCertificate(string name, IReadOnlyList<string> hostNames, TimeSpan? validity = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(hostNames);
+        if (hostNames.Count == 0)
+        {
+            throw new ArgumentException("A server certificate needs at least one host name.", nameof(hostNames));
+        }
+
+        var san = new SubjectAlternativeNameBuilder();
+        var names = new List<string>();
+        foreach (var host in hostNames)
+        {
+            var trimmed = host.Trim().Trim('[', ']');
+            if (Uri.CheckHostName(trimmed) is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(trimmed, out var address))
+            {
+                san.AddIpAddress(address);
+                names.Add(address.ToString());
+            }
+            else if (DomainNames.TryToAscii(trimmed, out var ascii) && Uri.CheckHostName(ascii) == UriHostNameType.Dns)
+            {
+                san.AddDnsName(ascii);
+                names.Add(ascii);
+            }
+            else
+            {
+                throw new ArgumentException($"'{host}' is not a host name or an IP address.", nameof(hostNames));
+            }
+        }
+
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(names[0]);
+        subject.AddOrganizationName(name);
+        var (notBefore, notAfter) = Window(validity);
+        return Issue(subject.Build(), san.Build(), [ServerAuthOid], notBefore, notAfter);
     }
 
     /// <summary>

@@ -75,12 +75,13 @@ public sealed partial class TrustValidator
         string serial;
         string subject;
         IReadOnlyList<string> dnsNames;
+        IReadOnlyList<System.Net.IPAddress> ipAddresses;
         string? email;
         try
         {
             serial = SerialNumbers.Normalize(certificate.SerialNumber);
             subject = certificate.Subject;
-            (dnsNames, email) = ReadSubjectAlternativeNames(certificate);
+            (dnsNames, ipAddresses, email) = ReadSubjectAlternativeNames(certificate);
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException or ArgumentException)
         {
@@ -130,7 +131,7 @@ public sealed partial class TrustValidator
                 : $"revocation status of the {role} certificate is unknown");
         }
 
-        if (expectedDomain is not null && !dnsNames.Any(name => DomainNames.Matches(name, expectedDomain)))
+        if (expectedDomain is not null && !NamesHost(dnsNames, ipAddresses, expectedDomain))
         {
             return Refuse(PeerFailure.NameMismatch, $"{role} certificate does not name {expectedDomain}");
         }
@@ -215,16 +216,26 @@ public sealed partial class TrustValidator
         return usage is not null && usage.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == oid);
     }
 
-    /// <summary>Reads SAN dNSName and rfc822Name entries (RFC 5280 §4.2.1.6).</summary>
-    internal static (IReadOnlyList<string> DnsNames, string? Email) ReadSubjectAlternativeNames(X509Certificate2 certificate)
+    /// <summary>
+    /// Whether the certificate names the host a client reached: an IP literal must be one of its
+    /// iPAddress entries, a DNS name one of its dNSName entries (RFC 6125 §6.2, §6.4).
+    /// </summary>
+    private static bool NamesHost(IReadOnlyList<string> dnsNames, IReadOnlyList<System.Net.IPAddress> ipAddresses, string host) =>
+        System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address)
+            ? ipAddresses.Contains(address)
+            : dnsNames.Any(name => DomainNames.Matches(name, host));
+
+    /// <summary>Reads SAN dNSName, iPAddress and rfc822Name entries (RFC 5280 §4.2.1.6).</summary>
+    internal static (IReadOnlyList<string> DnsNames, IReadOnlyList<System.Net.IPAddress> IpAddresses, string? Email) ReadSubjectAlternativeNames(X509Certificate2 certificate)
     {
         var extension = certificate.Extensions["2.5.29.17"];
         if (extension is null)
         {
-            return ([], null);
+            return ([], [], null);
         }
 
         var dnsNames = new List<string>();
+        var ipAddresses = new X509SubjectAlternativeNameExtension(extension.RawData).EnumerateIPAddresses().ToList();
         string? email = null;
         var names = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
         var rfc822Tag = new Asn1Tag(TagClass.ContextSpecific, 1);
@@ -247,7 +258,7 @@ public sealed partial class TrustValidator
             }
         }
 
-        return (dnsNames, email);
+        return (dnsNames, ipAddresses, email);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "No certificate revocation list is available yet; certificates are {Outcome}")]

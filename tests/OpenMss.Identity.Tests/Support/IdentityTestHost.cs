@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using System.Security.Cryptography.X509Certificates;
 using OpenMss.Identity.Accounts;
+using OpenMss.Identity.Validation;
 
 namespace OpenMss.Identity.Tests.Support;
 
@@ -25,7 +27,8 @@ public sealed record TokenReply(HttpStatusCode Status, JsonElement Json, string?
 }
 
 /// <summary>
-/// A real identity provider on 127.0.0.1 (HTTP) in a temporary folder, with a fake clock for
+/// A real identity provider on 127.0.0.1 over HTTPS (issuer <c>https://localhost:{port}/</c>, a
+/// server certificate from the test trust authority) in a temporary folder, with a fake clock for
 /// one-time codes and lockouts, captured logs, and the test clients:
 /// <c>mail-client</c> (public, password grant), <c>web</c> (public, code + PKCE),
 /// <c>service</c> (confidential, client credentials).
@@ -48,11 +51,7 @@ public sealed class IdentityTestHost : IAsyncDisposable
         LoggerFactory = loggerFactory;
         Directory = directory;
         _ownsDirectory = ownsDirectory;
-        // Over HTTPS the provider's certificate comes from the test trust space's authority.
-        var handler = provider.Issuer.Scheme == Uri.UriSchemeHttps
-            ? (SocketsHttpHandler)OpenMss.Identity.Validation.TrustAnchorHandler.Create(OpenMss.Testing.TestPki.Anchor)
-            : new SocketsHttpHandler();
-        handler.AllowAutoRedirect = false;
+        var handler = TrustingHandler();
         handler.UseCookies = false;
         Http = new HttpClient(handler) { BaseAddress = provider.Issuer };
     }
@@ -69,6 +68,33 @@ public sealed class IdentityTestHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The server certificate every test provider presents unless a test sets another: <c>localhost</c>, from the test authority.</summary>
+    public static X509Certificate2 ServerCertificate => LocalhostCertificate.Value;
+
+    private static readonly Lazy<X509Certificate2> LocalhostCertificate =
+        new(() => OpenMss.Testing.TestPki.Authority.IssueServerCertificate("Identité OpenMSS (tests)", ["localhost"]).Certificate);
+
+    /// <summary>A handler that trusts the provider's certificate by the test trust anchor, and follows no redirect.</summary>
+    public static SocketsHttpHandler TrustingHandler()
+    {
+        var handler = (SocketsHttpHandler)TrustAnchorHandler.Create(OpenMss.Testing.TestPki.Anchor);
+        handler.AllowAutoRedirect = false;
+        return handler;
+    }
+
+    /// <summary>A browser's handler: trusts the test anchor, keeps cookies (sent back over HTTPS only when Secure), follows no redirect.</summary>
+    public static SocketsHttpHandler BrowserHandler()
+    {
+        var handler = TrustingHandler();
+        handler.UseCookies = true;
+        handler.CookieContainer = new CookieContainer();
+        return handler;
+    }
+
+    /// <summary>A token validator for this provider, trusting its certificate by the test trust anchor.</summary>
+    public AccessTokenValidator Validator(string audience = IdentityProtocol.MailAudience, ILogger<AccessTokenValidator>? logger = null) =>
+        new(new AccessTokenValidatorOptions { Issuer = Provider.Issuer, Audience = audience, TrustAnchor = OpenMss.Testing.TestPki.Anchor }, logger);
+
     public static IdentityClient[] DefaultClients() =>
     [
         new IdentityClient { ClientId = MailClient, DisplayName = "Messagerie", AllowPasswordGrant = true },
@@ -84,7 +110,14 @@ public sealed class IdentityTestHost : IAsyncDisposable
         time ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         logs ??= new CapturingLoggerProvider();
         var loggerFactory = logs.CreateFactory();
-        var options = new IdentityProviderOptions { DataDirectory = directory, TimeProvider = time, Clients = DefaultClients().ToList() };
+        var options = new IdentityProviderOptions
+        {
+            DataDirectory = directory,
+            TimeProvider = time,
+            Clients = DefaultClients().ToList(),
+            ServerCertificate = ServerCertificate,
+            PublicHostName = "localhost",
+        };
         configure?.Invoke(options);
         var provider = await IdentityProvider.StartAsync(options, loggerFactory);
         return new IdentityTestHost(provider, time, logs, loggerFactory, directory, ownsDirectory);

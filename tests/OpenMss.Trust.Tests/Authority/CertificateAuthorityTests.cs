@@ -73,6 +73,32 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public void Server_certificate_names_its_hosts_and_addresses_and_serves_the_server_role_only()
+    {
+        using var issued = TestPki.Authority.IssueServerCertificate("Annuaire", ["localhost", "127.0.0.1", "::1"]).Certificate;
+        var validator = TestPki.CreateValidator();
+
+        var san = issued.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(["localhost"], san.EnumerateDnsNames());
+        Assert.Equal([System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback], san.EnumerateIPAddresses());
+        var eku = issued.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value);
+        Assert.Equal([ServerAuth], eku);
+
+        // A client reaching https://localhost/, https://127.0.0.1/ or https://[::1]/ trusts it; no other host does.
+        Assert.True(validator.ValidateServer(issued, "localhost").IsTrusted);
+        Assert.True(validator.ValidateServer(issued, "127.0.0.1").IsTrusted);
+        Assert.True(validator.ValidateServer(issued, "[::1]").IsTrusted);
+        Assert.Equal(PeerFailure.NameMismatch, validator.ValidateServer(issued, "127.0.0.2").Code);
+        Assert.Equal(PeerFailure.NameMismatch, validator.ValidateServer(issued, "annuaire.mssante.fr").Code);
+
+        // Without clientAuth it can never stand for an operator at a relay.
+        Assert.Equal(PeerFailure.WrongUsage, validator.ValidateClient(issued).Code);
+
+        Assert.Throws<ArgumentException>(() => TestPki.Authority.IssueServerCertificate("X", ["not a host!"]));
+        Assert.Throws<ArgumentException>(() => TestPki.Authority.IssueServerCertificate("X", []));
+    }
+
+    [Fact]
     public void Application_certificate_carries_the_mailbox_address_and_client_use_only()
     {
         var certificate = TestPki.LaboApplication.Certificate;

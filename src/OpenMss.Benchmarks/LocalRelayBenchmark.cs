@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenMss.Core;
+using OpenMss.Host;
 using OpenMss.Host.Configuration;
 using OpenMss.Storage;
 using OpenMss.Trust;
 
-namespace OpenMss.Host.Benchmarks;
+namespace OpenMss.Benchmarks;
 
 /// <summary>What <see cref="LocalRelayBenchmark.RunAsync"/> sets up and how it loads it.</summary>
 public sealed record LocalRelayBenchmarkOptions

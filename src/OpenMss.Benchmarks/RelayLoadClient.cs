@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OpenMss.Trust;
 
-namespace OpenMss.Host.Benchmarks;
+namespace OpenMss.Benchmarks;
 
 /// <summary>
 /// A minimal SMTP client for relay load (RFC 5321, STARTTLS per RFC 3207, PIPELINING per RFC 2920):

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace OpenMss.Host.Benchmarks;
+namespace OpenMss.Benchmarks;
 
 /// <summary>The message every relay benchmark sends: an RFC 5322 plain-text message of about the requested size.</summary>
 public static class RelayMessages

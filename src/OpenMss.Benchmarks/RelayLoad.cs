@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using OpenMss.Trust;
 
-namespace OpenMss.Host.Benchmarks;
+namespace OpenMss.Benchmarks;
 
 /// <summary>What <see cref="RelayLoad.RunAsync"/> sends, to whom, and for how long.</summary>
 public sealed record RelayLoadOptions

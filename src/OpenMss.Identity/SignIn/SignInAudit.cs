@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using OpenMss.Core.Privacy;
 using OpenMss.Identity.Storage;
 
 namespace OpenMss.Identity.SignIn;
@@ -60,7 +61,9 @@ public sealed partial class SignInAuditLog
     internal async Task RecordAsync(string? actor, string? clientAddress, string? clientId, string method, string result, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        LogAttempt(_logger, result, actor ?? "(invalid identifier)", clientAddress ?? "-", method, clientId ?? "-", reason);
+        // The log names a professional by idNat_PS and any other actor by pseudonym (a patient's
+        // login is their INS); the audit table below, whose access is restricted, keeps it whole.
+        LogAttempt(_logger, result, LogPseudonym.Actor(actor) ?? "(invalid identifier)", clientAddress ?? "-", method, clientId ?? "-", reason);
         var context = new IdentityDbContext(_options);
         await using (context.ConfigureAwait(false))
         {

@@ -153,7 +153,11 @@ public sealed class DeliveryStatusNotification
             text.Append("  ").Append(recipient.FinalRecipient).Append("\r\n");
             if (kind != DsnAction.Delivered)
             {
-                text.Append("    motif : ").Append(FrenchReason(recipient)).Append("\r\n");
+                text.Append("    motif : ").Append(StatusText.French(recipient.Status, recipient.Action)).Append(" (code ").Append(recipient.Status).Append(")\r\n");
+                if (RemoteReply(recipient) is { } reply)
+                {
+                    text.Append("    réponse du serveur ").Append(recipient.RemoteMta ?? "distant").Append(" : « ").Append(reply).Append(" »\r\n");
+                }
             }
         }
 
@@ -197,7 +201,11 @@ public sealed class DeliveryStatusNotification
             text.Append("  ").Append(recipient.FinalRecipient).Append("\r\n");
             if (kind != DsnAction.Delivered)
             {
-                text.Append("    reason: ").Append(EnglishReason(recipient)).Append("\r\n");
+                text.Append("    reason: ").Append(StatusText.English(recipient.Status, recipient.Action)).Append(" (code ").Append(recipient.Status).Append(")\r\n");
+                if (RemoteReply(recipient) is { } reply)
+                {
+                    text.Append("    reply from ").Append(recipient.RemoteMta ?? "the remote server").Append(": \"").Append(reply).Append("\"\r\n");
+                }
             }
         }
 
@@ -358,24 +366,10 @@ public sealed class DeliveryStatusNotification
         return local.ToString("dddd d MMMM yyyy 'à' HH:mm '(heure de Paris)'", French);
     }
 
+    // The remote's own words (RFC 3464 §2.3.6 Diagnostic-Code of type smtp), quoted after the
+    // status text: a refusal by policy (5.7.1) often says why only there.
     private static string? RemoteReply(DsnRecipientReport recipient) =>
         recipient.DiagnosticCode is { } code && code.StartsWith("smtp;", StringComparison.OrdinalIgnoreCase)
-            ? code[5..].Trim()
+            ? SingleLine(code[5..].Trim())
             : null;
-
-    private static string FrenchReason(DsnRecipientReport recipient)
-    {
-        var describe = StatusText.French(recipient.Status);
-        return RemoteReply(recipient) is { } reply
-            ? $"{describe} (réponse du serveur {recipient.RemoteMta ?? "distant"} : {reply})"
-            : describe;
-    }
-
-    private static string EnglishReason(DsnRecipientReport recipient)
-    {
-        var describe = StatusText.English(recipient.Status);
-        return RemoteReply(recipient) is { } reply
-            ? $"{describe} (reply from {recipient.RemoteMta ?? "the remote server"}: {reply})"
-            : describe;
-    }
 }

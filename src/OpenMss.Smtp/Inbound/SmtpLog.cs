@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using OpenMss.Core.Privacy;
 
 namespace OpenMss.Smtp.Inbound;
 
-// Log events of the SMTP server. Never message content, subjects or full addresses: at most
-// the domains of recipients, the peer's IP address and certificate subject (an operator, not a person).
+// Log events of the SMTP server. Never message content, subjects or addresses: at most the
+// domains of recipients or a keyed pseudonym of an address (LogPseudonym: a patient's address is
+// their INS), the peer's IP address and certificate subject (an operator, not a person).
 internal static partial class SmtpLog
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "SMTP server listening on {EndPoint} as {HostName} (STARTTLS {TlsState})")]
@@ -61,8 +63,17 @@ internal static partial class SmtpLog
     [LoggerMessage(EventId = 133, Level = LogLevel.Information, Message = "SMTP session {SessionId}: MAIL refused with {Code} {Status} ({Reason})")]
     public static partial void MailRefused(ILogger logger, string sessionId, int code, string? status, string? reason);
 
-    [LoggerMessage(EventId = 134, Level = LogLevel.Debug, Message = "SMTP session {SessionId}: recipient at {Domain} refused with {Code} {Status} ({Reason})")]
-    public static partial void RecipientRefused(ILogger logger, string sessionId, string domain, int code, string? status, string? reason);
+    /// <summary>A refused recipient, named by its pseudonym (<see cref="LogPseudonym.Address"/>) so that lines about several can be told apart.</summary>
+    public static void RecipientRefused(ILogger logger, string sessionId, string recipient, int code, string? status, string? reason)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogRecipientRefused(logger, sessionId, LogPseudonym.Address(recipient), code, status, reason);
+        }
+    }
+
+    [LoggerMessage(EventId = 134, Level = LogLevel.Debug, Message = "SMTP session {SessionId}: recipient {Recipient} refused with {Code} {Status} ({Reason})")]
+    private static partial void LogRecipientRefused(ILogger logger, string sessionId, string recipient, int code, string? status, string? reason);
 
     [LoggerMessage(EventId = 135, Level = LogLevel.Error, Message = "SMTP session {SessionId}: the policy failed during {Verb}; answered 451 4.3.0")]
     public static partial void PolicyFailed(ILogger logger, string sessionId, string verb, Exception exception);
@@ -78,11 +89,4 @@ internal static partial class SmtpLog
 
     [LoggerMessage(EventId = 143, Level = LogLevel.Error, Message = "SMTP session {SessionId}: message {TransactionId} stored, but its delivery report (NOTIFY=SUCCESS) could not be sent")]
     public static partial void SuccessReportFailed(ILogger logger, string sessionId, string transactionId, Exception exception);
-
-    /// <summary>The domain part of an address, which is all that may be logged of it.</summary>
-    public static string DomainOf(string address)
-    {
-        var at = address.LastIndexOf('@');
-        return at < 0 ? "(no domain)" : address[(at + 1)..];
-    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OpenMss.Core.Privacy;
 using OpenMss.Smtp.Protocol;
 
 namespace OpenMss.Smtp.Inbound;
@@ -116,7 +117,7 @@ internal sealed partial class SmtpSession
         var domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var recipient in transaction.Recipients)
         {
-            domains.Add(SmtpLog.DomainOf(recipient.Address));
+            domains.Add(LogPseudonym.DomainOf(recipient.Address));
         }
 
         return string.Join(",", domains);

@@ -358,7 +358,7 @@ internal sealed partial class SmtpSession
         }
         else if (_logger.IsEnabled(LogLevel.Debug))
         {
-            SmtpLog.RecipientRefused(_logger, Id, SmtpLog.DomainOf(rcpt.Recipient), reply.Code, reply.EnhancedStatus, reply.Reason);
+            SmtpLog.RecipientRefused(_logger, Id, rcpt.Recipient, reply.Code, reply.EnhancedStatus, reply.Reason);
         }
 
         return Next.Continue;

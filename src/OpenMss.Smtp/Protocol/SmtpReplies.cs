@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpenMss.Core.Conversations;
 
 namespace OpenMss.Smtp.Protocol;
 
@@ -192,6 +193,24 @@ public static class SmtpReplies
 
     /// <summary>The recipient domain is local but no such mailbox exists (RFC 3463 X.1.1).</summary>
     public static readonly SmtpReply UnknownMailbox = new(550, "5.1.1", "Mailbox unknown", "unknown_mailbox");
+
+    // ---- Patient conversations (Mon espace sante) -------------------------------------------
+    // RFC 5321 reply text is ASCII: French without accents, then English, saying why.
+
+    /// <summary>A patient's reply in a conversation the professional closed (<see cref="ConversationRefusal.ConversationClosed"/>).</summary>
+    public static readonly SmtpReply PatientConversationClosed = new(550, "5.7.1", "Conversation close par le professionnel de sante (FIN): le patient ne peut plus y repondre. The professional closed this conversation", "conversation_closed");
+
+    /// <summary>A patient's first message to a mailbox that is not an eligible pharmacy (<see cref="ConversationRefusal.NotAPharmacy"/>, <see cref="ConversationRefusal.NoRecentDispensation"/>).</summary>
+    public static readonly SmtpReply PatientMayOnlyStartWithPharmacy = new(550, "5.7.1", "Un patient ne peut ecrire en premier qu'a sa pharmacie (dispensation remboursee depuis moins de 12 mois). Patients may only start a conversation with their pharmacy", "patient_initiation");
+
+    /// <summary>The reply for a refusal of <see cref="ConversationRules.Decide"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ConversationRefusal.None"/> or an unknown value: there is nothing to refuse.</exception>
+    public static SmtpReply ForConversationRefusal(ConversationRefusal refusal) => refusal switch
+    {
+        ConversationRefusal.ConversationClosed => PatientConversationClosed,
+        ConversationRefusal.NotAPharmacy or ConversationRefusal.NoRecentDispensation => PatientMayOnlyStartWithPharmacy,
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "Not a refusal."),
+    };
 
     // ---- Submission and AUTH (RFC 4954, RFC 6409) ---------------------------------------------
 

@@ -1,4 +1,7 @@
 using System.Text;
+using OpenMss.Core.Addressing;
+using OpenMss.Core.Identifiers;
+using OpenMss.Core.Privacy;
 using OpenMss.Smtp.Inbound;
 using OpenMss.Smtp.Tests.Support;
 using OpenMss.Storage;
@@ -243,6 +246,38 @@ public class RelayPolicyTests
         Assert.DoesNotContain("dr.martin", all, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("VIH", all, StringComparison.Ordinal);
         Assert.DoesNotContain("paracétamol", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Patients_addressed_at_a_professional_relay_appear_in_no_log_line_but_as_a_pseudonym()
+    {
+        var logs = new ListLoggerFactory();
+        var patient = PatientAddress.For(InsMatricule.FromNir("1850575123456")).ToString();
+        var corsican = PatientAddress.For(InsMatricule.FromNir("285052A123456")).ToString();
+        await using (var relay = await RelayHarness.StartAsync(loggerFactory: logs))
+        {
+            using var client = relay.ConnectTls(TestPki.Pharmacien);
+            client.Send($"MAIL FROM:<{Sender}>").Expect("250");
+            client.Send($"RCPT TO:<{patient}>").Expect("550 5.7.1");
+            client.Send($"RCPT TO:<{corsican.ToUpperInvariant()}>").Expect("550 5.7.1");
+            client.Send($"RCPT TO:<{RelayHarness.Alice}>").Expect("250");
+            client.Send("DATA").Expect("354");
+            client.SendMessage(Message()).Expect("250");
+            client.Send("QUIT").Expect("221");
+            Assert.True(client.IsClosedByServer());
+        }
+
+        var all = logs.AllText();
+        // The refusals were logged, each recipient told apart by its pseudonym only.
+        Assert.Contains(LogPseudonym.Address(patient), all, StringComparison.Ordinal);
+        Assert.Contains(LogPseudonym.Address(corsican), all, StringComparison.Ordinal);
+        Assert.NotEqual(LogPseudonym.Address(patient), LogPseudonym.Address(corsican));
+        foreach (var address in new[] { patient, corsican })
+        {
+            Assert.DoesNotContain(address, all, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(address[..15], all, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(address[..13], all, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]

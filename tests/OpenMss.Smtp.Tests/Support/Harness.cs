@@ -59,32 +59,6 @@ public sealed class MutableWhitelist(params string[] domains) : IWhitelist
     public void Remove(string domain) => _domains.TryRemove(domain, out _);
 }
 
-/// <summary>Collects log lines to check what reaches the logs.</summary>
-public sealed class ListLoggerFactory : ILoggerFactory, ILoggerProvider
-{
-    public ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new ListLogger(this);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class ListLogger(ListLoggerFactory owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
-    }
-}
-
 /// <summary>An SMTP server on a loopback port with the given policy.</summary>
 public sealed class ServerHarness : IAsyncDisposable
 {

@@ -1,12 +1,17 @@
 using Microsoft.Extensions.Logging;
+using OpenMss.Core.Privacy;
 
 namespace OpenMss.Smtp.Inbound.Submission;
 
 /// <summary>Log events of the submission service: never a password, a token, a subject or content.</summary>
 internal static partial class SubmissionLog
 {
+    /// <summary>An authentication, naming a professional by idNat_PS and anyone else (a patient, an application) by pseudonym (<see cref="LogPseudonym.Actor"/>).</summary>
+    public static void Authenticated(ILogger logger, string sessionId, string mechanism, string actor, string result) =>
+        LogAuthenticated(logger, sessionId, mechanism, LogPseudonym.Actor(actor), result);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Submission session {SessionId}: {Mechanism} authentication of {Actor} {Result}")]
-    public static partial void Authenticated(ILogger logger, string sessionId, string mechanism, string actor, string result);
+    private static partial void LogAuthenticated(ILogger logger, string sessionId, string mechanism, string actor, string result);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Submission session {SessionId}: authentication locked out for {RetryAfter} (too many failures)")]
     public static partial void RateLimited(ILogger logger, string sessionId, TimeSpan retryAfter);

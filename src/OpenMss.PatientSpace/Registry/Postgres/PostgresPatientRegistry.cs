@@ -18,6 +18,8 @@ internal sealed class PostgresPatientRegistry : SqlPatientRegistry
     private static readonly IReadOnlyList<Migration> AllMigrations = PatientMigrations.Load("postgres");
 
     private readonly NpgsqlDataSource dataSource;
+    // Imports only: no command timeout, so that merging a national file (minutes on a busy server) is not cut off.
+    private readonly NpgsqlDataSource bulkDataSource;
     private readonly MessageCipher cipher;
 
     public PostgresPatientRegistry(string connectionString, MessageCipher cipher, ILogger logger, TimeProvider timeProvider)
@@ -25,6 +27,7 @@ internal sealed class PostgresPatientRegistry : SqlPatientRegistry
     {
         this.cipher = cipher;
         dataSource = NpgsqlDataSource.Create(connectionString);
+        bulkDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString);
     }
 
     protected override string ForUpdate => " FOR UPDATE";
@@ -53,7 +56,7 @@ internal sealed class PostgresPatientRegistry : SqlPatientRegistry
 
     public override async Task<IPatientImport> BeginImportAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await bulkDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -75,6 +78,7 @@ internal sealed class PostgresPatientRegistry : SqlPatientRegistry
     public override async ValueTask DisposeAsync()
     {
         await dataSource.DisposeAsync().ConfigureAwait(false);
+        await bulkDataSource.DisposeAsync().ConfigureAwait(false);
         cipher.Dispose();
     }
 

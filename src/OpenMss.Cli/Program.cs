@@ -3,7 +3,7 @@ using OpenMss.Cli.Commands;
 
 namespace OpenMss.Cli;
 
-/// <summary>The <c>openmss</c> command: demo, serve, ca, account, whitelist, send, queue, mailbox, audit, directory, bench.</summary>
+/// <summary>The <c>openmss</c> command: demo, serve, ca, account, whitelist, send, queue, mailbox, audit, directory, patients, bench.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -20,6 +20,7 @@ public static class Program
             MailboxCommands.Create(),
             AuditCommand.Create(),
             DirectoryCommands.Create(),
+            PatientCommands.Create(),
             BenchCommands.Create(),
         };
 

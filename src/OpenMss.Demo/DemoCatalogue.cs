@@ -1,4 +1,5 @@
 using OpenMss.Core;
+using OpenMss.Core.Identifiers;
 using OpenMss.Directory.Client;
 
 namespace OpenMss.Demo;
@@ -7,6 +8,12 @@ namespace OpenMss.Demo;
 /// <param name="Role">pharmacist | technician | doctor | application, or null for a structure's mailbox.</param>
 /// <param name="Publication">What the operator publishes about it in the national directory.</param>
 public sealed record DemoMailbox(string Address, MailboxKind Kind, string DisplayName, string? Role = null, string? Rpps = null, MailboxPublication? Publication = null);
+
+/// <summary>
+/// A patient of the demo's patient space (fictitious; the INS is built from a NIR with its key computed).
+/// <paramref name="PersonalEmail"/> is the address chosen at activation (activated patients only).
+/// </summary>
+public sealed record DemoPatient(InsMatricule Ins, string GivenNames, string FamilyName, DateOnly BirthDate, string InsurerEmail, string CardSerial, string Status, string? PersonalEmail = null);
 
 /// <summary>An operator of the demo trust space.</summary>
 public sealed record DemoOperator(string Id, string Name, string Domain, IReadOnlyList<DemoMailbox> Mailboxes);
@@ -51,6 +58,24 @@ public static class DemoCatalogue
         PostalCode = "75011",
         Town = "PARIS",
     };
+
+    /// <summary>The patient space of the demo: the operator of <c>patient.mssante.fr</c>, whose mailboxes are the patients'.</summary>
+    public static DemoOperator PatientSpace { get; } = new("espace-sante", "Mon espace santé (démo)", OpenMss.Core.Addressing.MssDomains.Patient, []);
+
+    /// <summary>
+    /// The demo patients, one per account state (the patient space's rules: docs/patients.md). The
+    /// e-mail addresses are on example.org/example.net (RFC 2606): outside the trust space.
+    /// </summary>
+    public static IReadOnlyList<DemoPatient> Patients { get; } =
+    [
+        new(InsMatricule.FromNir("2780475112233"), "Sophie", "LEFEBVRE", new DateOnly(1978, 4, 12), "sophie.lefebvre@example.org", "8025010001", "activated", "sophie.perso@example.net"),
+        new(InsMatricule.FromNir("1651169123045"), "Marc", "DUBOIS", new DateOnly(1965, 11, 3), "marc.dubois@example.org", "8025010002", "not-activated"),
+        new(InsMatricule.FromNir("2900233063078"), "Nathalie", "GIRARD", new DateOnly(1990, 2, 27), "nathalie.girard@example.org", "8025010003", "opposed"),
+        new(InsMatricule.FromNir("283082A004017"), "Lucia", "SANTONI", new DateOnly(1983, 8, 9), "lucia.santoni@example.org", "8025010004", "closed"),
+    ];
+
+    /// <summary>A demo patient's password placeholder (the portal's sign-in comes later), written in demo.json.</summary>
+    public static string PasswordOf(DemoPatient patient) => "demo-" + patient.GivenNames.ToLowerInvariant();
 
     public static IReadOnlyList<DemoOperator> Operators { get; } =
     [

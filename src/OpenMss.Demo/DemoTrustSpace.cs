@@ -23,6 +23,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 {
     private readonly List<OperatorNode> _operators = [];
     private DirectoryNode? _directory;
+    private PatientSpaceNode? _patientSpace;
 
     private DemoTrustSpace(string dataDirectory) => DataDirectory = dataDirectory;
 
@@ -30,7 +31,14 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
     public string DemoJsonPath => Path.Combine(DataDirectory, "demo.json");
 
+    /// <summary>The professional operators, in the order of <see cref="DemoCatalogue.Operators"/>.</summary>
     public IReadOnlyList<OperatorNode> Operators => _operators;
+
+    /// <summary>The patient space (operator of <c>patient.mssante.fr</c>) with the demo patients in its registry.</summary>
+    public PatientSpaceNode PatientSpace => _patientSpace!;
+
+    /// <summary>The folder where notification e-mails to patients' personal addresses land as <c>.eml</c> files.</summary>
+    public string InternetMailDirectory => Path.Combine(DataDirectory, "internet-mail");
 
     /// <summary>The identity provider (Pro Santé Connect stand-in).</summary>
     public IdentityProvider Identity { get; private set; } = null!;
@@ -128,15 +136,29 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
         foreach (var op in DemoCatalogue.Operators)
         {
-            var config = PrepareOperator(layout, authority, op, Directory, Identity);
+            var config = PrepareOperator<OperatorConfig>(layout, authority, op, Directory, Identity);
             var node = await OperatorNode.StartAsync(config, loggerFactory, cancellationToken: cancellationToken);
             _operators.Add(node);
-            await Directory.RegisterOperatorAsync(op.Name, [op.Domain], $"127.0.0.1:{node.RelayEndPoint.Port}", node.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+            await RegisterAsync(op, node);
             await EnsureMailboxesAsync(node, op, cancellationToken);
         }
 
+        // The patient space: one more operator of the trust space (its domain on the whitelist, its relay
+        // in the routing table); its patients are in its registry, never in the directory.
+        var patientSpace = DemoCatalogue.PatientSpace;
+        var patientConfig = PrepareOperator<PatientSpaceConfig>(layout, authority, patientSpace, Directory, Identity, c =>
+        {
+            c.PatientDomain = patientSpace.Domain;
+            c.Directory!.Publish = false; // routing and whitelist only: patients are never published
+            c.Registry = new PatientRegistryConfig { Provider = "sqlite", ConnectionString = Path.Combine(layout.OperatorDirectory(patientSpace.Id), "patients.db") };
+        });
+        _patientSpace = await PatientSpaceNode.StartAsync(patientConfig, loggerFactory, cancellationToken: cancellationToken);
+        await RegisterAsync(patientSpace, _patientSpace.Operator);
+        await EnsurePatientsAsync(_patientSpace.Registry, cancellationToken);
+        System.IO.Directory.CreateDirectory(InternetMailDirectory);
+
         // Every operator is registered: fetch the whitelist and routing now rather than at the next refresh.
-        foreach (var node in _operators)
+        foreach (var node in _operators.Append(_patientSpace.Operator))
         {
             await node.RefreshTrustSpaceAsync(cancellationToken);
         }
@@ -199,7 +221,50 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
     private const string DirectoryServerName = "annuaire.mssante.fr";
 
-    private static OperatorConfig PrepareOperator(DemoLayout layout, CertificateAuthority authority, DemoOperator op, DirectoryServer directory, IdentityProvider identity)
+    private Task RegisterAsync(DemoOperator op, OperatorNode node) =>
+        Directory.RegisterOperatorAsync(op.Name, [op.Domain], $"127.0.0.1:{node.RelayEndPoint.Port}", node.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+
+    /// <summary>
+    /// Puts the demo patients into the registry, once: a patient already there keeps the state a test
+    /// or the administrator gave it (a second run reuses its data).
+    /// </summary>
+    private static async Task EnsurePatientsAsync(OpenMss.PatientSpace.Registry.IPatientRegistry registry, CancellationToken cancellationToken)
+    {
+        var missing = new List<DemoPatient>();
+        foreach (var patient in DemoCatalogue.Patients)
+        {
+            if (await registry.FindStateAsync(patient.Ins, cancellationToken) is null)
+            {
+                missing.Add(patient);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        await using (var import = await registry.BeginImportAsync(cancellationToken))
+        {
+            foreach (var p in missing)
+            {
+                OpenMss.PatientSpace.Registry.PatientAccountStates.TryParse(p.Status, out var state);
+                await import.WriteAsync(new OpenMss.PatientSpace.Registry.PatientImportRow(
+                    p.Ins, new OpenMss.PatientSpace.Registry.PatientIdentity(p.GivenNames, p.FamilyName, p.BirthDate, p.InsurerEmail, p.CardSerial), state), cancellationToken);
+            }
+
+            await import.CommitAsync(cancellationToken);
+        }
+
+        foreach (var p in missing.Where(m => m.PersonalEmail is not null))
+        {
+            await registry.SetPersonalEmailAsync(p.Ins, p.PersonalEmail, cancellationToken);
+        }
+    }
+
+    /// <summary>The configuration of a demo operator (a professional one, or the patient space with <paramref name="configure"/>), saved beside its data.</summary>
+    private static T PrepareOperator<T>(DemoLayout layout, CertificateAuthority authority, DemoOperator op, DirectoryServer directory, IdentityProvider identity, Action<T>? configure = null)
+        where T : OperatorConfig, new()
     {
         var dir = layout.OperatorDirectory(op.Id);
         System.IO.Directory.CreateDirectory(dir);
@@ -212,7 +277,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
 
         var web = EnsureWebCertificate(authority, (Path.Combine(dir, "web.pem"), Path.Combine(dir, "web.key")), op.Name);
 
-        var config = new OperatorConfig
+        var config = new T
         {
             Name = op.Name,
             Domains = [op.Domain],
@@ -241,10 +306,15 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             Queue = new QueueConfig { RetryInitialDelay = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromMinutes(5) },
         };
 
-        // Saved so that `openmss send|queue|mailbox --config <file>` work against the demo's stores.
-        config.Save(Path.Combine(dir, "operator.json"));
+        configure?.Invoke(config);
+
+        // Saved so that `openmss send|queue|mailbox|patients --config <file>` work against the demo's stores.
+        config.Save(ConfigPath(layout, op, config));
         return config;
     }
+
+    private static string ConfigPath(DemoLayout layout, DemoOperator op, OperatorConfig config) =>
+        Path.Combine(layout.OperatorDirectory(op.Id), config is PatientSpaceConfig ? "patient-space.json" : "operator.json");
 
     private static async Task EnsureMailboxesAsync(OperatorNode node, DemoOperator op, CancellationToken cancellationToken)
     {
@@ -343,6 +413,56 @@ public sealed class DemoTrustSpace : IAsyncDisposable
             }
         }
 
+        var patientNode = PatientSpace.Operator;
+        var patientSpace = new JsonObject
+        {
+            ["name"] = DemoCatalogue.PatientSpace.Name,
+            ["domain"] = DemoCatalogue.PatientSpace.Domain,
+            ["relay"] = $"127.0.0.1:{patientNode.RelayEndPoint.Port}",
+            ["submission"] = $"127.0.0.1:{patientNode.SubmissionEndPoint!.Port}",
+            ["imap"] = $"127.0.0.1:{patientNode.ImapEndPoint!.Port}",
+            ["web"] = patientNode.WebUrl.ToString().TrimEnd('/'),
+            // The patient portal is not built yet.
+            ["portal"] = null,
+            ["config"] = Path.Combine(layout.OperatorDirectory(DemoCatalogue.PatientSpace.Id), "patient-space.json"),
+            ["certificate"] = new JsonObject
+            {
+                ["pem"] = Path.Combine(layout.OperatorDirectory(DemoCatalogue.PatientSpace.Id), "operator.pem"),
+                ["key"] = Path.Combine(layout.OperatorDirectory(DemoCatalogue.PatientSpace.Id), "operator.key"),
+            },
+        };
+
+        foreach (var p in DemoCatalogue.Patients)
+        {
+            var account = new JsonObject
+            {
+                ["role"] = "patient",
+                ["displayName"] = $"{p.GivenNames} {p.FamilyName}",
+                ["ins"] = p.Ins.Value,
+                ["address"] = PatientSpace.RecipientPolicy.MailboxAddress(p.Ins),
+                ["status"] = p.Status,
+                // Where notifications go: the address chosen at activation, else the one the insurer knows.
+                ["personalEmail"] = p.PersonalEmail ?? p.InsurerEmail,
+            };
+            if (p.Status == "activated")
+            {
+                // Placeholders until the portal's sign-in exists.
+                account["login"] = p.Ins.Value;
+                account["password"] = DemoCatalogue.PasswordOf(p);
+            }
+            else if (p.Status == "not-activated")
+            {
+                // What the patient types besides the code the notification brings.
+                account["activation"] = new JsonObject
+                {
+                    ["birthDate"] = p.BirthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["cardSerial"] = p.CardSerial,
+                };
+            }
+
+            accounts.Add(account);
+        }
+
         var demo = new JsonObject
         {
             ["trustAnchor"] = layout.TrustAnchor,
@@ -356,6 +476,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
                 ["serverName"] = DirectoryServerName,
             },
             ["operators"] = operators,
+            ["patientSpace"] = patientSpace,
+            ["internetMailDir"] = InternetMailDirectory,
             ["accounts"] = accounts,
         };
 
@@ -390,6 +512,11 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         }
 
         _operators.Clear();
+        if (_patientSpace is not null)
+        {
+            await _patientSpace.DisposeAsync();
+        }
+
         if (_directory is not null)
         {
             await _directory.DisposeAsync();

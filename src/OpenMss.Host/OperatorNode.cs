@@ -98,17 +98,22 @@ public sealed class OperatorNode : IAsyncDisposable
     /// Starts every part of the node; returns once every listener accepts connections.
     /// </summary>
     /// <param name="routes">A routing table to use instead of the configured one (the demo shares one table).</param>
+    /// <param name="recipientStages">
+    /// Recipient stages of this kind of operator (the patient space's), built once the store is open and
+    /// asked before <see cref="LocalRecipientPolicy"/> on the relay, submission and local submission.
+    /// </param>
     public static async Task<OperatorNode> StartAsync(
         OperatorConfig config,
         ILoggerFactory loggerFactory,
         IRouteResolver? routes = null,
         TimeProvider? timeProvider = null,
+        Func<IMailStore, IReadOnlyList<IRecipientPolicy>>? recipientStages = null,
         CancellationToken cancellationToken = default)
     {
         var node = new OperatorNode(config);
         try
         {
-            await node.StartCoreAsync(loggerFactory, routes, timeProvider ?? TimeProvider.System, cancellationToken);
+            await node.StartCoreAsync(loggerFactory, routes, timeProvider ?? TimeProvider.System, recipientStages, cancellationToken);
             return node;
         }
         catch
@@ -118,7 +123,8 @@ public sealed class OperatorNode : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(ILoggerFactory loggerFactory, IRouteResolver? routes, TimeProvider time, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(
+        ILoggerFactory loggerFactory, IRouteResolver? routes, TimeProvider time, Func<IMailStore, IReadOnlyList<IRecipientPolicy>>? recipientStages, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger($"OpenMss.Operator.{Config.Domains[0]}");
         var domains = Config.Domains.Select(d => d.ToLowerInvariant()).ToArray();
@@ -177,6 +183,11 @@ public sealed class OperatorNode : IAsyncDisposable
         // only when its mailbox exists. A new acceptance rule is a stage added to these pipelines.
         var relayAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: true);
         _localAcceptance = AcceptancePipeline.ForLocalDomains(Store, domains, refusesOtherDomains: false);
+        if (recipientStages?.Invoke(Store) is { Count: > 0 } extra)
+        {
+            relayAcceptance = new AcceptancePipeline([.. extra, .. relayAcceptance.RecipientStages], relayAcceptance.MessageStages);
+            _localAcceptance = new AcceptancePipeline([.. extra, .. _localAcceptance.RecipientStages], _localAcceptance.MessageStages);
+        }
 
         var relayOptions = SmtpOptions(Config.Relay.Listen, implicitTls: false, time);
         var relayPolicy = new RelayPolicy(Store, Store, validator, whitelist, domains, loggerFactory.CreateLogger<RelayPolicy>(), time)

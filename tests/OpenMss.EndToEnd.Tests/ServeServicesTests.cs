@@ -46,6 +46,35 @@ public sealed class ServeServicesTests : IDisposable
     }
 
     [Fact]
+    public void The_documented_patient_space_example_loads_as_an_operator_with_its_registry()
+    {
+        var path = Path.Combine(ExamplesFolder, "patient-space.json");
+
+        Assert.Equal("patient-space", ConfigurationFile.ServiceOf(path));
+        var config = PatientSpaceConfig.Load(path);
+        Assert.Equal("patient.mssante.fr", config.PatientDomain);
+        Assert.Equal(["patient.mssante.fr"], config.Domains);
+        Assert.Equal("postgres", config.Registry.Provider);
+        Assert.StartsWith("Host=db.internal;Database=espace_sante", config.Registry.ConnectionString, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(ExamplesFolder, "secrets", "message.key"), config.Storage.EncryptionKeyFile);
+        Assert.Equal(Path.Combine(ExamplesFolder, "certs", "operator.pem"), config.Tls.Certificate);
+        Assert.Equal("directory", config.Routing.Mode);
+        Assert.False(config.Directory!.Publish);
+
+        // Saved and read again, it is still a patient-space file with its own keys.
+        var copy = Path.Combine(_folder, "copy.json");
+        config.Save(copy);
+        Assert.Equal("patient-space", ConfigurationFile.ServiceOf(copy));
+        Assert.Equal("postgres", PatientSpaceConfig.Load(copy).Registry.Provider);
+
+        var outside = Write("outside.json", """
+            { "service": "patient-space", "patientDomain": "patient.mssante.fr", "domains": ["autre.mssante.fr"],
+              "tls": { "certificate": "a.pem", "key": "a.key", "trustAnchor": "ca.pem" }, "whitelist": { "source": "w.xml" } }
+            """);
+        Assert.Equal("'patientDomain' patient.mssante.fr must be one of 'domains'.", Assert.Throws<ConfigurationException>(() => PatientSpaceConfig.Load(outside)).Message);
+    }
+
+    [Fact]
     public void A_file_without_a_service_key_is_an_operator_and_an_unknown_service_is_refused()
     {
         var operatorFile = Write("operator.json", """{ "name": "Op", "domains": ["a.mssante.fr"] }""");
@@ -53,7 +82,7 @@ public sealed class ServeServicesTests : IDisposable
 
         Assert.Equal("operator", ConfigurationFile.ServiceOf(operatorFile));
         var error = Assert.Throws<ConfigurationException>(() => ConfigurationFile.ServiceOf(unknown));
-        Assert.Equal("'service' must be 'operator', 'directory' or 'identity'.", error.Message);
+        Assert.Equal("'service' must be 'operator', 'patient-space', 'directory' or 'identity'.", error.Message);
     }
 
     [Fact]

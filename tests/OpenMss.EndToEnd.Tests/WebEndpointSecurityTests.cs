@@ -49,7 +49,8 @@ public sealed class WebEndpointSecurityTests
         Assert.DoesNotContain("   at ", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private sealed class Capture(ConcurrentQueue<string> lines) : ILoggerProvider
+    /// <summary>Collects every log line (category, message, exception) of the loggers it creates.</summary>
+    internal sealed class Capture(ConcurrentQueue<string> lines) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
 

@@ -32,9 +32,12 @@ internal static class Common
             }));
 
     /// <summary>Opens the store a configuration names, for the administration commands.</summary>
-    public static async Task<IMailStore> OpenStoreAsync(FileInfo configFile, CancellationToken cancellationToken)
+    public static Task<IMailStore> OpenStoreAsync(FileInfo configFile, CancellationToken cancellationToken) =>
+        OpenStoreAsync(OperatorConfig.Load(configFile.FullName), cancellationToken);
+
+    /// <summary>Opens the store of a loaded configuration (an operator's or the patient space's).</summary>
+    public static async Task<IMailStore> OpenStoreAsync(OperatorConfig config, CancellationToken cancellationToken)
     {
-        var config = OperatorConfig.Load(configFile.FullName);
         return await MailStoreFactory.OpenAsync(config.Storage.ToStorageOptions(), cancellationToken: cancellationToken);
     }
 

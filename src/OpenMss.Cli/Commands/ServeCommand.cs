@@ -5,14 +5,14 @@ using OpenMss.Host.Configuration;
 
 namespace OpenMss.Cli.Commands;
 
-/// <summary><c>openmss serve --config &lt;file&gt;</c>: runs one service (an operator, the national directory or the identity provider) until Ctrl-C or SIGTERM.</summary>
+/// <summary><c>openmss serve --config &lt;file&gt;</c>: runs one service (an operator, the patient space, the national directory or the identity provider) until Ctrl-C or SIGTERM.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var config = Common.ConfigOption();
         var verbose = Common.VerboseOption();
-        var command = new Command("serve", "Run one service (operator, directory or identity provider) from a configuration file (see docs/configuration.md).")
+        var command = new Command("serve", "Run one service (operator, patient space, directory or identity provider) from a configuration file (see docs/configuration.md).")
         {
             config,
             verbose,
@@ -40,6 +40,10 @@ internal static class ServeCommand
                 var directory = await DirectoryNode.StartAsync(DirectoryServiceConfig.Load(path), loggerFactory, cancellationToken: cancellationToken);
                 Console.WriteLine($"directory: {directory.Server.BaseUrl}");
                 return directory;
+            case ConfigurationFile.PatientSpace:
+                var patientSpace = await PatientSpaceNode.StartAsync(PatientSpaceConfig.Load(path), loggerFactory, cancellationToken: cancellationToken);
+                Console.WriteLine($"{patientSpace.Config.Name}: relay {patientSpace.Operator.RelayEndPoint}, web {patientSpace.Operator.WebUrl}");
+                return patientSpace;
             case ConfigurationFile.Identity:
                 var identity = await IdentityNode.StartAsync(IdentityServiceConfig.Load(path), loggerFactory, cancellationToken);
                 Console.WriteLine($"identity: {identity.Issuer}");

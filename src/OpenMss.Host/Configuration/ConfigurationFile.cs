@@ -17,6 +17,9 @@ public static class ConfigurationFile
     /// <summary>The value of <c>"service"</c> for the identity provider.</summary>
     public const string Identity = "identity";
 
+    /// <summary>The value of <c>"service"</c> for the patient space (an operator with the patient registry).</summary>
+    public const string PatientSpace = "patient-space";
+
     /// <summary>Which service a file configures: its <c>"service"</c> key, <c>operator</c> when absent.</summary>
     /// <exception cref="ConfigurationException">The file is missing, not JSON, or names an unknown service.</exception>
     public static string ServiceOf(string path)
@@ -32,9 +35,9 @@ public static class ConfigurationFile
             if (string.Equals(property.Name, "service", StringComparison.OrdinalIgnoreCase))
             {
                 var service = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
-                return service is Operator or Directory or Identity
+                return service is Operator or Directory or Identity or PatientSpace
                     ? service
-                    : throw new ConfigurationException("'service' must be 'operator', 'directory' or 'identity'.");
+                    : throw new ConfigurationException("'service' must be 'operator', 'patient-space', 'directory' or 'identity'.");
             }
         }
 
@@ -63,7 +66,8 @@ public static class ConfigurationFile
         using (var file = new FileStream(path, options))
         using (var writer = new StreamWriter(file))
         {
-            writer.Write(JsonSerializer.Serialize(config, OperatorConfig.JsonOptions));
+            // The runtime type: a derived configuration (the patient space's) keeps its own settings.
+            writer.Write(JsonSerializer.Serialize(config, config?.GetType() ?? typeof(T), OperatorConfig.JsonOptions));
         }
 
         if (!OperatingSystem.IsWindows())

@@ -7,11 +7,12 @@ namespace OpenMss.Host.Configuration;
 /// <summary>
 /// The configuration file of one OpenMSS operator node (<c>openmss serve --config file.json</c>).
 /// Documented in <c>docs/configuration.md</c>; relative paths are resolved against the file's folder.
+/// The patient space is an operator too, with a few more settings (<see cref="PatientSpaceConfig"/>).
 /// </summary>
-public sealed class OperatorConfig
+public class OperatorConfig
 {
-    /// <summary>Always <c>operator</c>: the key by which <c>openmss serve</c> tells the services' files apart (optional in an operator file).</summary>
-    public string Service => ConfigurationFile.Operator;
+    /// <summary><c>operator</c>: the key by which <c>openmss serve</c> tells the services' files apart (optional in an operator file).</summary>
+    public virtual string Service => ConfigurationFile.Operator;
 
     /// <summary>The operator's display name, e.g. <c>Opérateur des pharmaciens</c>.</summary>
     public string Name { get; set; } = "";
@@ -61,9 +62,13 @@ public sealed class OperatorConfig
 
     /// <summary>Reads a configuration file and resolves its relative paths against its folder.</summary>
     /// <exception cref="ConfigurationException">The file is missing, malformed or incomplete.</exception>
-    public static OperatorConfig Load(string path)
+    public static OperatorConfig Load(string path) => Load<OperatorConfig>(path);
+
+    /// <summary>Reads a configuration file of an operator kind, resolves its relative paths and validates it.</summary>
+    protected static T Load<T>(string path)
+        where T : OperatorConfig
     {
-        var config = ConfigurationFile.Read<OperatorConfig>(path);
+        var config = ConfigurationFile.Read<T>(path);
         config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
         config.Validate();
         return config;
@@ -73,7 +78,7 @@ public sealed class OperatorConfig
     public void Save(string path) => ConfigurationFile.Write(path, this);
 
     /// <summary>Checks what the node cannot start without, with a message an administrator can act on.</summary>
-    public void Validate()
+    public virtual void Validate()
     {
         if (Domains.Count == 0)
         {
@@ -138,7 +143,8 @@ public sealed class OperatorConfig
 
     private static void Require(string? value, string key) => ConfigurationFile.Require(value, key);
 
-    private void ResolvePaths(string baseDirectory)
+    /// <summary>Resolves the file's relative paths against its folder.</summary>
+    protected virtual void ResolvePaths(string baseDirectory)
     {
         string? Resolve(string? p) => ConfigurationFile.Resolve(p, baseDirectory);
 

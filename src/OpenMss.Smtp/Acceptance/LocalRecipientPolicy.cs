@@ -52,6 +52,12 @@ public sealed class LocalRecipientPolicy : IRecipientPolicy
             return RefusesOtherDomains ? SmtpReplies.RelayDenied : null;
         }
 
+        if (recipient.Mailbox is not null)
+        {
+            // An earlier stage (the patient space's) already found or created the mailbox.
+            return null;
+        }
+
         var mailbox = await _store.FindMailboxAsync(address, cancellationToken).ConfigureAwait(false);
         if (mailbox is null)
         {

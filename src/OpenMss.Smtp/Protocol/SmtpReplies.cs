@@ -212,6 +212,14 @@ public static class SmtpReplies
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "Not a refusal."),
     };
 
+    /// <summary>
+    /// A patient address of the patient space that takes no mail (RFC 3463 X.1.1): malformed or with a
+    /// wrong INS key, unknown to the patient registry, or of a patient who opposed or closed the space.
+    /// One reply for all of them, so that a sender never learns which; French without accents, the
+    /// text being ASCII (RFC 5321 §4.2). The sending operator's failure notice says it in full.
+    /// </summary>
+    public static readonly SmtpReply PatientMailboxUnavailable = new(550, "5.1.1", "Boite aux lettres du patient inexistante ou fermee", "unknown_mailbox");
+
     // ---- Submission and AUTH (RFC 4954, RFC 6409) ---------------------------------------------
 
     /// <summary>A SASL challenge (RFC 4954 §4): base64 text, no enhanced status code.</summary>

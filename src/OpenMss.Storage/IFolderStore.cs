@@ -33,6 +33,13 @@ public interface IFolderStore
     Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// UID, flags, keywords and mod-sequence of the messages of a folder with UIDs from
+    /// <paramref name="fromUid"/> to <paramref name="toUid"/> inclusive, in UID order: what an IMAP
+    /// FETCH or SEARCH reads a page at a time instead of keeping every message's flags.
+    /// </summary>
+    Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Sets, adds or removes flags and keywords of the messages with the given UIDs (absent UIDs
     /// are ignored) and returns their new state. Every changed message gets the folder's next mod-sequence.
     /// </summary>

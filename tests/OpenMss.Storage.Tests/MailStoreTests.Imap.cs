@@ -35,6 +35,29 @@ public abstract partial class MailStoreTests
     }
 
     [Fact]
+    public async Task Flags_of_a_uid_range_are_those_of_its_messages_only()
+    {
+        await using var test = await NewStoreAsync();
+        var store = test.Store;
+        await CreateMailboxAsync(store, "dr.martin@medecin.mssante.fr");
+        var inbox = await InboxIdAsync(store, "dr.martin@medecin.mssante.fr");
+        for (var i = 0; i < 5; i++)
+        {
+            await store.AppendAsync(inbox, TestMessages.Create(), i % 2 == 0 ? MessageFlags.Seen : MessageFlags.None, DateTimeOffset.UtcNow);
+        }
+
+        await store.StoreFlagsAsync(inbox, [3], FlagOperation.Add, MessageFlags.Deleted, []);
+        await store.ExpungeAsync(inbox);
+
+        var range = await store.ListMessageFlagsAsync(inbox, 2, 4);
+
+        Assert.Equal([2L, 4L], range.Select(s => s.Uid));
+        Assert.Equal([MessageFlags.None, MessageFlags.None], range.Select(s => s.Flags));
+        Assert.Equal([5L], (await store.ListMessageFlagsAsync(inbox, 5, 9)).Select(s => s.Uid));
+        Assert.Empty(await store.ListMessageFlagsAsync(inbox, 6, 9));
+    }
+
+    [Fact]
     public async Task Expunge_removes_only_deleted_messages_and_frees_their_bytes()
     {
         await using var test = await NewStoreAsync();

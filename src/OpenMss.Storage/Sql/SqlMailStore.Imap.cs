@@ -15,6 +15,13 @@ internal abstract partial class SqlMailStore
     public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
         QueryListAsync("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from ORDER BY uid", c => c.With("folder", folderId).With("from", fromUid), ReadFlagState, cancellationToken);
 
+    public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default) =>
+        QueryListAsync(
+            "SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from AND uid <= @to ORDER BY uid",
+            c => c.With("folder", folderId).With("from", fromUid).With("to", toUid),
+            ReadFlagState,
+            cancellationToken);
+
     public async Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(
         long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default)
     {

@@ -35,7 +35,7 @@ public abstract partial class MailStoreTests
     }
 
     [Fact]
-    public async Task Flags_of_a_uid_range_are_those_of_its_messages_only()
+    public async Task A_uid_range_its_runs_and_the_first_unseen_follow_the_expunges()
     {
         await using var test = await NewStoreAsync();
         var store = test.Store;
@@ -55,6 +55,15 @@ public abstract partial class MailStoreTests
         Assert.Equal([MessageFlags.None, MessageFlags.None], range.Select(s => s.Flags));
         Assert.Equal([5L], (await store.ListMessageFlagsAsync(inbox, 5, 9)).Select(s => s.Uid));
         Assert.Empty(await store.ListMessageFlagsAsync(inbox, 6, 9));
+
+        // UIDs 1, 2, 4, 5 remain: two runs; UID 2 is the first without \Seen.
+        Assert.Equal([new UidRun(1, 2), new UidRun(4, 2)], await store.ListUidRunsAsync(inbox));
+        Assert.Equal(2, await store.FindFirstUnseenUidAsync(inbox));
+        await store.StoreFlagsAsync(inbox, [2, 4], FlagOperation.Add, MessageFlags.Seen, []);
+        Assert.Null(await store.FindFirstUnseenUidAsync(inbox));
+        await store.StoreFlagsAsync(inbox, [1, 2, 4, 5], FlagOperation.Add, MessageFlags.Deleted, []);
+        await store.ExpungeAsync(inbox);
+        Assert.Empty(await store.ListUidRunsAsync(inbox));
     }
 
     [Fact]

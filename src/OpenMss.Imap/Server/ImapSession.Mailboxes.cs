@@ -88,9 +88,9 @@ internal sealed partial class ImapSession
         var readOnly = c.Name == "EXAMINE";
         selected = new SelectedFolder(folder, readOnly, Notifier);
         selected.HighestModSeq = (await folders.GetFolderStateAsync(folder.Id, ct).ConfigureAwait(false))?.HighestModSeq ?? 0;
-        // The flags are read once for UNSEEN and dropped: the session keeps only the runs of UIDs.
-        var messages = await folders.ListMessageFlagsAsync(folder.Id, 1, ct).ConfigureAwait(false);
-        selected.Messages = SequenceMap.From(messages.Select(m => m.Uid));
+        // The database gives the runs of UIDs: no row per message is held, even for a moment.
+        selected.Messages = SequenceMap.From(await folders.ListUidRunsAsync(folder.Id, ct).ConfigureAwait(false));
+        var firstUnseen = await folders.FindFirstUnseenUidAsync(folder.Id, ct).ConfigureAwait(false);
 
         var status = await folders.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
         state = ImapState.Selected;
@@ -98,10 +98,10 @@ internal sealed partial class ImapSession
         output.Line(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)");
         output.Line($"* {selected.Messages.Count} EXISTS");
         output.Line("* 0 RECENT");
-        var firstUnseen = messages.Select((m, i) => (m, i)).FirstOrDefault(x => (x.m.Flags & MessageFlags.Seen) == 0);
-        if (firstUnseen.m is not null)
+        // A message that arrived between the two reads has no number yet: reported by the next EXISTS.
+        if (firstUnseen is long unseen && selected.Messages.SequenceOf(unseen) is > 0 and var unseenSequence)
         {
-            output.Line($"* OK [UNSEEN {firstUnseen.i + 1}] First unseen");
+            output.Line($"* OK [UNSEEN {unseenSequence}] First unseen");
         }
 
         output.Line(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted");
@@ -136,34 +136,21 @@ internal sealed partial class ImapSession
         IEnumerable<long> arrived = changed.Where(m => m.Uid > last).Select(m => m.Uid);
         if (map.Count + arrived.Count() != state.MessageCount)
         {
-            var all = await folders.ListMessageFlagsAsync(folder.Folder.Id, 1, ct).ConfigureAwait(false);
-            var present = new HashSet<long>(all.Select(m => m.Uid));
+            var present = SequenceMap.From(await folders.ListUidRunsAsync(folder.Folder.Id, ct).ConfigureAwait(false));
+            var gone = map.All().Where(m => present.SequenceOf(m.Uid) == 0).Select(m => m.Sequence).ToList();
 
             // Highest first: each EXPUNGE's number is then the one the client still has (RFC 3501 §7.4.1).
-            var kept = new List<long>(all.Count);
-            var gone = false;
-            foreach (var (sequence, uid) in map.All().Reverse())
+            for (var i = gone.Count - 1; i >= 0 && !silent; i--)
             {
-                if (present.Contains(uid))
-                {
-                    kept.Add(uid);
-                    continue;
-                }
-
-                gone = true;
-                if (!silent)
-                {
-                    output.Line($"* {sequence} EXPUNGE");
-                }
+                output.Line($"* {gone[i]} EXPUNGE");
             }
 
-            if (gone)
+            if (gone.Count > 0)
             {
-                kept.Reverse();
-                map = folder.Messages = SequenceMap.From(kept);
+                map = folder.Messages = SequenceMap.From(map.All().Where(m => present.SequenceOf(m.Uid) > 0).Select(m => m.Uid));
             }
 
-            arrived = all.Where(m => m.Uid > last).Select(m => m.Uid);
+            arrived = present.Between(last + 1, long.MaxValue).Select(m => m.Uid);
         }
 
         foreach (var message in changed)

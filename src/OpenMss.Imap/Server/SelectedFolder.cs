@@ -7,7 +7,7 @@ namespace OpenMss.Imap.Server;
 /// EXISTS, EXPUNGE and FETCH FLAGS (RFC 3501 §7.3, §7.4): its sequence numbers (a
 /// <see cref="SequenceMap"/>, runs of UIDs) and the folder's mod-sequence when it last reported.
 /// Flags are not kept: the store's mod-sequences say which ones changed, so the memory does not
-/// grow with the folder (docs/imap-memory.md).
+/// grow with the folder (docs/protocols.md).
 /// </summary>
 internal sealed class SelectedFolder : IDisposable
 {

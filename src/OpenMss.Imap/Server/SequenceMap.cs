@@ -1,3 +1,5 @@
+using OpenMss.Storage;
+
 namespace OpenMss.Imap.Server;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace OpenMss.Imap.Server;
 /// </summary>
 /// <remarks>
 /// The worst case (no two UIDs consecutive, e.g. every other message expunged) costs 16 bytes a
-/// message, twice a plain <c>List&lt;long&gt;</c>; docs/imap-memory.md discusses it.
+/// message, twice a plain <c>List&lt;long&gt;</c>; docs/protocols.md ("What a session keeps of its
+/// selected folder") discusses it.
 /// </remarks>
 internal sealed class SequenceMap
 {
@@ -32,6 +35,34 @@ internal sealed class SequenceMap
         foreach (var uid in ascendingUids)
         {
             map.Append(uid);
+        }
+
+        map.Trim();
+        return map;
+    }
+
+    /// <summary>A map of the store's runs of UIDs (<see cref="IFolderStore.ListUidRunsAsync"/>), ascending.</summary>
+    public static SequenceMap From(IReadOnlyList<UidRun> ascendingRuns)
+    {
+        ArgumentNullException.ThrowIfNull(ascendingRuns);
+        var map = new SequenceMap { runs = new Run[ascendingRuns.Count] };
+        foreach (var run in ascendingRuns)
+        {
+            if (run.Count <= 0 || run.FirstUid <= map.Last || map.Count + run.Count > int.MaxValue)
+            {
+                throw new ArgumentException("Runs must be non-empty, ascending and apart", nameof(ascendingRuns));
+            }
+
+            if (map.runCount > 0 && run.FirstUid == map.Last + 1)
+            {
+                map.runs[map.runCount - 1].Length += (int)run.Count;
+            }
+            else
+            {
+                map.runs[map.runCount++] = new Run(run.FirstUid, (int)run.Count, map.Count);
+            }
+
+            map.Count += (int)run.Count;
         }
 
         map.Trim();

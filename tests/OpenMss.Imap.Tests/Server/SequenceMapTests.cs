@@ -1,4 +1,5 @@
 using OpenMss.Imap.Server;
+using OpenMss.Storage;
 
 namespace OpenMss.Imap.Tests.Server;
 
@@ -43,6 +44,7 @@ public sealed class SequenceMapTests
 
         AssertSame(model, map);
         AssertSame(model, SequenceMap.From(model));
+        AssertSame(model, SequenceMap.From(RunsOf(model)));
     }
 
     [Fact]
@@ -71,6 +73,25 @@ public sealed class SequenceMapTests
         Assert.Throws<ArgumentOutOfRangeException>(() => map.UidAt(3));
         Assert.Equal(0, map.SequenceOf(5));
         Assert.Equal(0, map.SequenceOf(2));
+    }
+
+    /// <summary>The runs the store would give for <paramref name="uids"/> (its gaps-and-islands query).</summary>
+    private static List<UidRun> RunsOf(List<long> uids)
+    {
+        var runs = new List<UidRun>();
+        foreach (var uid in uids)
+        {
+            if (runs.Count > 0 && runs[^1].FirstUid + runs[^1].Count == uid)
+            {
+                runs[^1] = runs[^1] with { Count = runs[^1].Count + 1 };
+            }
+            else
+            {
+                runs.Add(new UidRun(uid, 1));
+            }
+        }
+
+        return runs;
     }
 
     private static void AssertSame(List<long> model, SequenceMap map)

@@ -20,11 +20,15 @@ using OpenMss.Trust;
 //   idle          --connections TLS sessions (LOGIN, SELECT INBOX, IDLE), each on its own mailbox,
 //                 opened by a child process (idle-clients) so that the server's memory is its own;
 //                 then the delay from DeliverAsync to "* n EXISTS" on --sample connections.
+//                 With --messages N, every session selects the same INBOX of N messages instead (a
+//                 session's memory against its mailbox's size; no delivery latency then).
 //
 // usage: OpenMss.Bench.Imap fetch-search [--backend sqlite|postgres] [--runs 5] [--search-size 100000] [--search-runs 2]
 //        OpenMss.Bench.Imap search [--backend sqlite|postgres] [--search-size 30000] [--search-runs 5]
 //          (quick mode: only the body SEARCHes, plus the store's reads of them measured alone)
-//        OpenMss.Bench.Imap idle [--backend sqlite|postgres] [--connections 5000] [--sample 100]
+//        OpenMss.Bench.Imap idle [--backend sqlite|postgres] [--connections 5000] [--sample 100] [--messages 0]
+//        OpenMss.Bench.Imap probe [--messages 100000]
+//          (no server: the memory one session keeps for its selected folder, SequenceMapProbe.cs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var arguments = Args.Parse(args);
@@ -32,6 +36,7 @@ return arguments.Command switch
 {
     "fetch-search" => await Benchmarks.FetchSearchAsync(arguments),
     "search" => await Benchmarks.SearchAsync(arguments),
+    "probe" => SequenceMapProbe.Run(arguments),
     "idle" => await Benchmarks.IdleAsync(arguments),
     "idle-clients" => await Benchmarks.IdleClientsAsync(arguments),
     _ => Usage(),
@@ -39,7 +44,7 @@ return arguments.Command switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OpenMss.Bench.Imap fetch-search|idle [--backend sqlite|postgres] [options]");
+    Console.Error.WriteLine("usage: OpenMss.Bench.Imap fetch-search|search|idle|probe [--backend sqlite|postgres] [options]");
     return 2;
 }
 
@@ -283,6 +288,7 @@ internal static class Benchmarks
         var backend = arguments.Get("backend", "sqlite");
         var connections = arguments.GetInt("connections", 5000);
         var sample = arguments.GetInt("sample", 100);
+        var size = arguments.GetInt("messages", 0);
         await using var env = await BenchEnvironment.StartAsync(backend);
 
         var clock = Stopwatch.StartNew();
@@ -296,6 +302,13 @@ internal static class Benchmarks
             }
         })));
         Report($"idle backend={backend} mailboxes={connections} created_in={clock.Elapsed.TotalSeconds:F1}s");
+        if (size > 0)
+        {
+            clock.Restart();
+            var shared = (await env.Store.FindFolderAsync((await env.Store.FindMailboxAsync($"u0@{Domain}"))!.Id, "INBOX"))!;
+            await PopulateAsync(env.Store, shared.Id, new MessageGenerator(seed: 42), 0, size);
+            Report($"idle backend={backend} shared_inbox_messages={size} populated_in={clock.Elapsed.TotalSeconds:F1}s");
+        }
 
         var before = Memory();
         var self = Environment.ProcessPath!;
@@ -311,7 +324,7 @@ internal static class Benchmarks
             start.ArgumentList.Add(dll);
         }
 
-        foreach (var a in new[] { "idle-clients", "--port", env.Server.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture), "--connections", connections.ToString(CultureInfo.InvariantCulture), "--sample", sample.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "idle-clients", "--port", env.Server.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture), "--connections", connections.ToString(CultureInfo.InvariantCulture), "--sample", sample.ToString(CultureInfo.InvariantCulture), "--shared", size > 0 ? "1" : "0" })
         {
             start.ArgumentList.Add(a);
         }
@@ -353,6 +366,30 @@ internal static class Benchmarks
         await Task.Delay(TimeSpan.FromSeconds(10));
         var idleCpu = (CpuTime() - cpu).TotalSeconds / idleWindow.Elapsed.TotalSeconds;
         var after = Memory();
+        Report($"idle backend={backend} connections={connections} sessions={env.Server.ActiveSessions} " +
+               (size > 0 ? $"shared_inbox_messages={size} " : string.Empty) +
+               $"working_set_before={before.WorkingSetMiB:F0}MiB working_set_after={after.WorkingSetMiB:F0}MiB " +
+               $"gc_heap_before={before.HeapMiB:F1}MiB gc_heap_after={after.HeapMiB:F1}MiB " +
+               $"per_connection={(after.WorkingSetMiB - before.WorkingSetMiB) * 1024 / connections:F0}KiB_ws/{(after.HeapMiB - before.HeapMiB) * 1024 / connections:F0}KiB_heap " +
+               $"idle_cpu={idleCpu * 100:F0}%_of_one_core");
+
+        async Task<int> StopClientsAsync()
+        {
+            child.StandardInput.Close();
+            if (!child.WaitForExit(TimeSpan.FromSeconds(20)))
+            {
+                child.Kill();
+            }
+
+            await readerTask;
+            return 0;
+        }
+
+        if (size > 0)
+        {
+            // Every session is on u0's INBOX: the deliveries below would only reach one of them.
+            return await StopClientsAsync();
+        }
 
         // One delivery at a time to each sampled mailbox: the delay until its session sees EXISTS.
         var step = Math.Max(1, connections / sample);
@@ -396,23 +433,10 @@ internal static class Benchmarks
 
         var burstLast = seen.IsEmpty ? double.NaN : Stopwatch.GetElapsedTime(b0, seen.Values.Max()).TotalMilliseconds;
 
-        Report($"idle backend={backend} connections={connections} sessions={env.Server.ActiveSessions} " +
-               $"working_set_before={before.WorkingSetMiB:F0}MiB working_set_after={after.WorkingSetMiB:F0}MiB " +
-               $"gc_heap_before={before.HeapMiB:F0}MiB gc_heap_after={after.HeapMiB:F0}MiB " +
-               $"per_connection={(after.WorkingSetMiB - before.WorkingSetMiB) * 1024 / connections:F0}KiB_ws/{(after.HeapMiB - before.HeapMiB) * 1024 / connections:F0}KiB_heap " +
-               $"idle_cpu={idleCpu * 100:F0}%_of_one_core");
         Report($"idle_exists_latency backend={backend} connections={connections} sampled={sampled.Length} seen={latencies.Count} missed={missed} " +
                $"p50={P(0.5):F0}ms p90={P(0.9):F0}ms max={(latencies.Count == 0 ? double.NaN : latencies[^1]):F0}ms " +
                $"burst_to_{sampled.Length}: seen={seen.Count} last={burstLast:F0}ms");
-
-        child.StandardInput.Close();
-        if (!child.WaitForExit(TimeSpan.FromSeconds(20)))
-        {
-            child.Kill();
-        }
-
-        await readerTask;
-        return 0;
+        return await StopClientsAsync();
     }
 
     /// <summary>The child process: opens the IDLE sessions and prints when sampled ones see EXISTS.</summary>
@@ -421,6 +445,7 @@ internal static class Benchmarks
         var port = arguments.GetInt("port", 0);
         var connections = arguments.GetInt("connections", 5000);
         var sample = arguments.GetInt("sample", 100);
+        var shared = arguments.GetInt("shared", 0) == 1;
         var step = Math.Max(1, connections / sample);
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
         var clients = new RawImapClient[connections];
@@ -436,7 +461,7 @@ internal static class Benchmarks
                 try
                 {
                     var client = await RawImapClient.ConnectAsync(endpoint);
-                    await client.CommandAsync($"LOGIN u{i} {Password}");
+                    await client.CommandAsync($"LOGIN u{(shared ? 0 : i)} {Password}");
                     await client.CommandAsync("SELECT INBOX");
                     await client.StartIdleAsync();
                     clients[i] = client;

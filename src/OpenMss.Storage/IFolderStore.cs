@@ -33,6 +33,23 @@ public interface IFolderStore
     Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// UID, flags, keywords and mod-sequence of the messages of a folder with UIDs from
+    /// <paramref name="fromUid"/> to <paramref name="toUid"/> inclusive, in UID order: what an IMAP
+    /// FETCH or SEARCH reads a page at a time instead of keeping every message's flags.
+    /// </summary>
+    Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The UIDs of a folder as runs of consecutive values, in UID order, computed by the database:
+    /// what an IMAP session keeps (a handful of runs for a folder of any size), read without a row
+    /// per message in memory.
+    /// </summary>
+    Task<IReadOnlyList<UidRun>> ListUidRunsAsync(long folderId, CancellationToken cancellationToken = default);
+
+    /// <summary>The lowest UID of a folder's messages without <see cref="MessageFlags.Seen"/>, or null (RFC 3501 <c>UNSEEN</c> response code).</summary>
+    Task<long?> FindFirstUnseenUidAsync(long folderId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Sets, adds or removes flags and keywords of the messages with the given UIDs (absent UIDs
     /// are ignored) and returns their new state. Every changed message gets the folder's next mod-sequence.
     /// </summary>
@@ -99,6 +116,9 @@ public sealed record MessageFlagState(long Uid, MessageFlags Flags, IReadOnlyLis
 public sealed record CopyResult(long TargetUidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids);
 
 /// <summary>A folder's counters as kept on its row.</summary>
+/// <summary>UIDs <see cref="FirstUid"/> to <see cref="FirstUid"/> + <see cref="Count"/> - 1, all in the folder.</summary>
+public readonly record struct UidRun(long FirstUid, long Count);
+
 public sealed record FolderState(long HighestModSeq, long MessageCount, long UidNext, long UidValidity);
 
 /// <summary>RFC 3501 STATUS counters of one folder.</summary>

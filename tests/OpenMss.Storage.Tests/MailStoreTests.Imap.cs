@@ -35,6 +35,38 @@ public abstract partial class MailStoreTests
     }
 
     [Fact]
+    public async Task A_uid_range_its_runs_and_the_first_unseen_follow_the_expunges()
+    {
+        await using var test = await NewStoreAsync();
+        var store = test.Store;
+        await CreateMailboxAsync(store, "dr.martin@medecin.mssante.fr");
+        var inbox = await InboxIdAsync(store, "dr.martin@medecin.mssante.fr");
+        for (var i = 0; i < 5; i++)
+        {
+            await store.AppendAsync(inbox, TestMessages.Create(), i % 2 == 0 ? MessageFlags.Seen : MessageFlags.None, DateTimeOffset.UtcNow);
+        }
+
+        await store.StoreFlagsAsync(inbox, [3], FlagOperation.Add, MessageFlags.Deleted, []);
+        await store.ExpungeAsync(inbox);
+
+        var range = await store.ListMessageFlagsAsync(inbox, 2, 4);
+
+        Assert.Equal([2L, 4L], range.Select(s => s.Uid));
+        Assert.Equal([MessageFlags.None, MessageFlags.None], range.Select(s => s.Flags));
+        Assert.Equal([5L], (await store.ListMessageFlagsAsync(inbox, 5, 9)).Select(s => s.Uid));
+        Assert.Empty(await store.ListMessageFlagsAsync(inbox, 6, 9));
+
+        // UIDs 1, 2, 4, 5 remain: two runs; UID 2 is the first without \Seen.
+        Assert.Equal([new UidRun(1, 2), new UidRun(4, 2)], await store.ListUidRunsAsync(inbox));
+        Assert.Equal(2, await store.FindFirstUnseenUidAsync(inbox));
+        await store.StoreFlagsAsync(inbox, [2, 4], FlagOperation.Add, MessageFlags.Seen, []);
+        Assert.Null(await store.FindFirstUnseenUidAsync(inbox));
+        await store.StoreFlagsAsync(inbox, [1, 2, 4, 5], FlagOperation.Add, MessageFlags.Deleted, []);
+        await store.ExpungeAsync(inbox);
+        Assert.Empty(await store.ListUidRunsAsync(inbox));
+    }
+
+    [Fact]
     public async Task Expunge_removes_only_deleted_messages_and_frees_their_bytes()
     {
         await using var test = await NewStoreAsync();

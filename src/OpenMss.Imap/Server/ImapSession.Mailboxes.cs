@@ -88,23 +88,20 @@ internal sealed partial class ImapSession
         var readOnly = c.Name == "EXAMINE";
         selected = new SelectedFolder(folder, readOnly, Notifier);
         selected.HighestModSeq = (await folders.GetFolderStateAsync(folder.Id, ct).ConfigureAwait(false))?.HighestModSeq ?? 0;
-        var messages = await folders.ListMessageFlagsAsync(folder.Id, 1, ct).ConfigureAwait(false);
-        foreach (var message in messages)
-        {
-            selected.Uids.Add(message.Uid);
-            selected.Flags[message.Uid] = message;
-        }
+        // The database gives the runs of UIDs: no row per message is held, even for a moment.
+        selected.Messages = SequenceMap.From(await folders.ListUidRunsAsync(folder.Id, ct).ConfigureAwait(false));
+        var firstUnseen = await folders.FindFirstUnseenUidAsync(folder.Id, ct).ConfigureAwait(false);
 
         var status = await folders.GetFolderStatusAsync(folder.Id, ct).ConfigureAwait(false);
         state = ImapState.Selected;
         await AuditAsync("open", "ok", $"folder={folder.Id}", ct).ConfigureAwait(false);
         output.Line(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)");
-        output.Line($"* {selected.Uids.Count} EXISTS");
+        output.Line($"* {selected.Messages.Count} EXISTS");
         output.Line("* 0 RECENT");
-        var firstUnseen = messages.Select((m, i) => (m, i)).FirstOrDefault(x => (x.m.Flags & MessageFlags.Seen) == 0);
-        if (firstUnseen.m is not null)
+        // A message that arrived between the two reads has no number yet: reported by the next EXISTS.
+        if (firstUnseen is long unseen && selected.Messages.SequenceOf(unseen) is > 0 and var unseenSequence)
         {
-            output.Line($"* OK [UNSEEN {firstUnseen.i + 1}] First unseen");
+            output.Line($"* OK [UNSEEN {unseenSequence}] First unseen");
         }
 
         output.Line(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted");
@@ -116,8 +113,9 @@ internal sealed partial class ImapSession
     /// <summary>
     /// Reports what changed in the selected folder since the client was last told: EXPUNGE, EXISTS,
     /// FETCH FLAGS. The folder row says whether anything changed at all; then only the messages
-    /// changed since the last mod-sequence are read, and the full UID list only when the count
-    /// shows that messages went away.
+    /// changed since the last mod-sequence are read (each one re-flagged by another session is
+    /// reported, no per-message flags are kept to compare with), and the full UID list only when
+    /// the count shows that messages went away.
     /// </summary>
     private async Task SyncAsync(CancellationToken ct, bool silent = false)
     {
@@ -133,53 +131,59 @@ internal sealed partial class ImapSession
 
         var changed = await folders.ListChangedSinceAsync(folder.Folder.Id, folder.HighestModSeq, ct).ConfigureAwait(false);
         folder.HighestModSeq = state.HighestModSeq;
-        var newCount = changed.Count(m => !folder.Flags.ContainsKey(m.Uid) && (folder.Uids.Count == 0 || m.Uid > folder.Uids[^1]));
-        if (folder.Uids.Count + newCount != state.MessageCount)
+        var map = folder.Messages;
+        var last = map.Last;
+        IEnumerable<long> arrived = changed.Where(m => m.Uid > last).Select(m => m.Uid);
+        if (map.Count + arrived.Count() != state.MessageCount)
         {
-            var all = await folders.ListMessageFlagsAsync(folder.Folder.Id, 1, ct).ConfigureAwait(false);
-            var present = all.Select(m => m.Uid).ToHashSet();
-            for (var i = folder.Uids.Count - 1; i >= 0; i--)
-            {
-                if (!present.Contains(folder.Uids[i]))
-                {
-                    if (!silent)
-                    {
-                        output.Line($"* {i + 1} EXPUNGE");
-                    }
+            var present = SequenceMap.From(await folders.ListUidRunsAsync(folder.Folder.Id, ct).ConfigureAwait(false));
+            var gone = map.All().Where(m => present.SequenceOf(m.Uid) == 0).Select(m => m.Sequence).ToList();
 
-                    folder.Flags.Remove(folder.Uids[i]);
-                    folder.Uids.RemoveAt(i);
-                }
+            // Highest first: each EXPUNGE's number is then the one the client still has (RFC 3501 §7.4.1).
+            for (var i = gone.Count - 1; i >= 0 && !silent; i--)
+            {
+                output.Line($"* {gone[i]} EXPUNGE");
             }
 
-            changed = all;
+            if (gone.Count > 0)
+            {
+                map = folder.Messages = SequenceMap.From(map.All().Where(m => present.SequenceOf(m.Uid) > 0).Select(m => m.Uid));
+            }
+
+            arrived = present.Between(last + 1, long.MaxValue).Select(m => m.Uid);
         }
 
-        var added = false;
         foreach (var message in changed)
         {
-            if (folder.Flags.TryGetValue(message.Uid, out var known))
+            var sequence = message.Uid <= last ? map.SequenceOf(message.Uid) : 0;
+            if (sequence == 0)
             {
-                if (known.Flags != message.Flags || !known.Keywords.SequenceEqual(message.Keywords))
-                {
-                    folder.Flags[message.Uid] = message;
-                    if (!silent)
-                    {
-                        output.Line($"* {folder.SequenceOf(message.Uid)} FETCH (UID {message.Uid} FLAGS ({ImapResponseWriter.FormatFlags(message.Flags, message.Keywords)}))");
-                    }
-                }
+                continue;
             }
-            else if (folder.Uids.Count == 0 || message.Uid > folder.Uids[^1])
+
+            // What this session reported itself (its STORE, its FETCH setting \Seen) is not repeated.
+            if (folder.ToldFlags.TryGetValue(message.Uid, out var told) && told.Flags == message.Flags && told.Keywords.SequenceEqual(message.Keywords))
             {
-                folder.Uids.Add(message.Uid);
-                folder.Flags[message.Uid] = message;
-                added = true;
+                continue;
             }
+
+            if (!silent)
+            {
+                output.Line($"* {sequence} FETCH (UID {message.Uid} FLAGS ({ImapResponseWriter.FormatFlags(message.Flags, message.Keywords)}))");
+            }
+        }
+
+        folder.ToldFlags.Clear();
+        var added = false;
+        foreach (var uid in arrived)
+        {
+            map.Append(uid);
+            added = true;
         }
 
         if (added && !silent)
         {
-            output.Line($"* {folder.Uids.Count} EXISTS");
+            output.Line($"* {map.Count} EXISTS");
         }
     }
 

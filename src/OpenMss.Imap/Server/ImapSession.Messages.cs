@@ -20,16 +20,16 @@ internal sealed partial class ImapSession
             throw new CommandSyntaxException("Invalid sequence set");
         }
 
-        var folder = selected!;
+        var map = selected!.Messages;
         var result = new List<Target>();
         if (uid)
         {
-            var largest = folder.Uids.Count == 0 ? 0 : folder.Uids[^1];
-            for (var i = 0; i < folder.Uids.Count; i++)
+            var largest = map.Last;
+            foreach (var (sequence, messageUid) in map.All())
             {
-                if (set!.Contains(folder.Uids[i], largest))
+                if (set!.Contains(messageUid, largest))
                 {
-                    result.Add(new Target(i + 1, folder.Uids[i]));
+                    result.Add(new Target(sequence, messageUid));
                 }
             }
 
@@ -38,17 +38,17 @@ internal sealed partial class ImapSession
 
         foreach (var (start, end) in set!.Ranges)
         {
-            if ((start != long.MaxValue && start > folder.Uids.Count) || (end != long.MaxValue && end > folder.Uids.Count) || folder.Uids.Count == 0)
+            if ((start != long.MaxValue && start > map.Count) || (end != long.MaxValue && end > map.Count) || map.Count == 0)
             {
                 throw new CommandSyntaxException("Invalid message sequence number");
             }
         }
 
-        for (var i = 0; i < folder.Uids.Count; i++)
+        foreach (var (sequence, messageUid) in map.All())
         {
-            if (set.Contains(i + 1, folder.Uids.Count))
+            if (set.Contains(sequence, map.Count))
             {
-                result.Add(new Target(i + 1, folder.Uids[i]));
+                result.Add(new Target(sequence, messageUid));
             }
         }
 
@@ -114,6 +114,7 @@ internal sealed partial class ImapSession
         var needsRaw = items.Any(i => i.Kind is FetchItemKind.Section or FetchItemKind.Body or FetchItemKind.BodyStructure
             or FetchItemKind.Rfc822 or FetchItemKind.Rfc822Header or FetchItemKind.Rfc822Text);
         var setsSeen = !folder.ReadOnly && items.Any(i => i.Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text || (i.Kind == FetchItemKind.Section && !i.Section!.Peek));
+        var needsFlags = !needsSummary && (setsSeen || items.Any(i => i.Kind == FetchItemKind.Flags));
         var readsBody = items.Any(i => i.Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text or FetchItemKind.Section);
         var read = new List<long>();
 
@@ -132,6 +133,7 @@ internal sealed partial class ImapSession
             foreach (var page in targets.Chunk(SummaryPage))
             {
                 var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
+                var pageFlags = needsFlags ? await LoadFlagsAsync(page, ct).ConfigureAwait(false) : null;
                 foreach (var target in page)
                 {
                     MessageSummary? summary = null;
@@ -139,6 +141,10 @@ internal sealed partial class ImapSession
                     {
                         continue;
                     }
+
+                    var current = summary is not null
+                        ? new MessageFlagState(summary.Uid, summary.Flags, summary.Keywords, 0)
+                        : pageFlags?.GetValueOrDefault(target.Uid);
 
                     byte[]? raw = null;
                     if (contents is not null)
@@ -174,12 +180,12 @@ internal sealed partial class ImapSession
                     }
 
                     var flagsChanged = false;
-                    if (setsSeen && folder.Flags.TryGetValue(target.Uid, out var known) && (known.Flags & MessageFlags.Seen) == 0)
+                    if (setsSeen && current is not null && (current.Flags & MessageFlags.Seen) == 0)
                     {
                         var updated = await folders.StoreFlagsAsync(folder.Folder.Id, [target.Uid], FlagOperation.Add, MessageFlags.Seen, [], ct).ConfigureAwait(false);
                         if (updated.Count == 1)
                         {
-                            folder.Flags[target.Uid] = updated[0];
+                            current = folder.ToldFlags[target.Uid] = updated[0];
                             flagsChanged = true;
                         }
                     }
@@ -189,7 +195,7 @@ internal sealed partial class ImapSession
                         read.Add(target.Uid);
                     }
 
-                    WriteFetch(target, items, summary, raw, flagsChanged);
+                    WriteFetch(target, items, summary, current, raw, flagsChanged);
                     if (output.Length > 256 * 1024)
                     {
                         await FlushAsync(ct).ConfigureAwait(false);
@@ -253,9 +259,34 @@ internal sealed partial class ImapSession
         return result;
     }
 
-    private void WriteFetch(Target target, IReadOnlyList<FetchItem> items, MessageSummary? summary, byte[]? raw, bool flagsChanged)
+    /// <summary>
+    /// The flags of the messages of <paramref name="targets"/> (a page), read from the store in one
+    /// query over their UID range: the session keeps no flags of its own.
+    /// </summary>
+    private async Task<Dictionary<long, MessageFlagState>> LoadFlagsAsync(IReadOnlyList<Target> targets, CancellationToken ct)
     {
-        var folder = selected!;
+        var result = new Dictionary<long, MessageFlagState>(targets.Count);
+        if (targets.Count == 0)
+        {
+            return result;
+        }
+
+        var from = targets.Min(t => t.Uid);
+        var to = targets.Max(t => t.Uid);
+        var wanted = targets.Count == to - from + 1 ? null : targets.Select(t => t.Uid).ToHashSet();
+        foreach (var state in await folders.ListMessageFlagsAsync(selected!.Folder.Id, from, to, ct).ConfigureAwait(false))
+        {
+            if (wanted is null || wanted.Contains(state.Uid))
+            {
+                result[state.Uid] = state;
+            }
+        }
+
+        return result;
+    }
+
+    private void WriteFetch(Target target, IReadOnlyList<FetchItem> items, MessageSummary? summary, MessageFlagState? flags, byte[]? raw, bool flagsChanged)
+    {
         MimeMessage? parsed = null;
         MimeMessage Parse()
         {
@@ -292,7 +323,7 @@ internal sealed partial class ImapSession
                     break;
                 case FetchItemKind.Flags:
                     Next("FLAGS ");
-                    WriteFlags(folder, target.Uid);
+                    WriteFlags(flags);
                     flagsWritten = true;
                     break;
                 case FetchItemKind.InternalDate:
@@ -333,15 +364,16 @@ internal sealed partial class ImapSession
         if (flagsChanged && !flagsWritten)
         {
             Next("FLAGS ");
-            WriteFlags(folder, target.Uid);
+            WriteFlags(flags);
         }
 
         output.Raw(")").EndLine();
     }
 
-    private void WriteFlags(SelectedFolder folder, long uid)
+    /// <summary>The flags of a message; none for one expunged by another session and not yet reported.</summary>
+    private void WriteFlags(MessageFlagState? state)
     {
-        if (folder.Flags.TryGetValue(uid, out var state))
+        if (state is not null)
         {
             output.Flags(state.Flags, state.Keywords);
         }
@@ -383,7 +415,7 @@ internal sealed partial class ImapSession
         await AuditAsync("store", "ok", $"folder={folder.Folder.Id} uids={SequenceSet.Compact(updated.Select(u => u.Uid))}", ct).ConfigureAwait(false);
         foreach (var state in updated)
         {
-            folder.Flags[state.Uid] = state;
+            folder.ToldFlags[state.Uid] = state;
             if (!silent)
             {
                 output.Raw($"* {folder.SequenceOf(state.Uid)} FETCH (");
@@ -476,7 +508,7 @@ internal sealed partial class ImapSession
         }
 
         var folder = selected!;
-        var all = folder.Uids.Select((uid, i) => new Target(i + 1, uid)).ToList();
+        var all = folder.Messages.All().Select(m => new Target(m.Sequence, m.Uid)).ToList();
         var matches = await EvaluateSearchAsync(query!, all, ct).ConfigureAwait(false);
         if (!c.Uid)
         {
@@ -520,20 +552,24 @@ internal sealed partial class ImapSession
             }
         }
 
-        var evaluator = new SearchEvaluator(folder.Uids.Count, folder.Uids.Count == 0 ? 0 : folder.Uids[^1], filtered);
+        var evaluator = new SearchEvaluator(folder.Messages.Count, folder.Messages.Last, filtered);
         var needsSummary = SearchEvaluator.NeedsSummary(query);
         var matches = new List<long>();
         var undecided = new List<SearchCandidate>();
         foreach (var page in targets.Chunk(SummaryPage))
         {
             var summaries = needsSummary ? await LoadSummariesAsync(page, ct).ConfigureAwait(false) : null;
+            var pageFlags = needsSummary ? null : await LoadFlagsAsync(page, ct).ConfigureAwait(false);
             foreach (var target in page)
             {
                 MessageSummary? summary = null;
-                if ((summaries is not null && !summaries.TryGetValue(target.Uid, out summary)) || !folder.Flags.TryGetValue(target.Uid, out var flags))
+                MessageFlagState? flags = null;
+                if (summaries is not null ? !summaries.TryGetValue(target.Uid, out summary) : !pageFlags!.TryGetValue(target.Uid, out flags))
                 {
                     continue;
                 }
+
+                flags ??= new MessageFlagState(summary!.Uid, summary.Flags, summary.Keywords, 0);
 
                 var candidate = new SearchCandidate(target.Sequence, target.Uid, summary, flags);
                 switch (evaluator.Evaluate(query, candidate))

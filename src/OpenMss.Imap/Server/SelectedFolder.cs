@@ -3,9 +3,11 @@ using OpenMss.Storage;
 namespace OpenMss.Imap.Server;
 
 /// <summary>
-/// What a session knows of its selected folder: the UIDs in sequence order and their flags as
-/// last told to the client, so that changes by other sessions are reported as EXISTS, EXPUNGE and
-/// FETCH FLAGS (RFC 3501 §7.3, §7.4).
+/// What a session knows of its selected folder, so that changes by other sessions are reported as
+/// EXISTS, EXPUNGE and FETCH FLAGS (RFC 3501 §7.3, §7.4): its sequence numbers (a
+/// <see cref="SequenceMap"/>, runs of UIDs) and the folder's mod-sequence when it last reported.
+/// Flags are not kept: the store's mod-sequences say which ones changed, so the memory does not
+/// grow with the folder (docs/protocols.md).
 /// </summary>
 internal sealed class SelectedFolder : IDisposable
 {
@@ -23,22 +25,24 @@ internal sealed class SelectedFolder : IDisposable
 
     public bool ReadOnly { get; }
 
-    public List<long> Uids { get; } = [];
+    /// <summary>The sequence numbers as the client knows them: changed only when EXPUNGE or EXISTS is reported.</summary>
+    public SequenceMap Messages { get; set; } = new();
 
     /// <summary>The folder's mod-sequence when the session last listed it: unchanged means nothing to report.</summary>
     public long HighestModSeq { get; set; } = -1;
 
-    public Dictionary<long, MessageFlagState> Flags { get; } = [];
+    /// <summary>
+    /// Flags this session itself reported (STORE, FETCH setting \Seen) since its last
+    /// <see cref="HighestModSeq"/>: the next report skips them when they did not change again.
+    /// Emptied by every report, so it holds at most what one command changed.
+    /// </summary>
+    public Dictionary<long, MessageFlagState> ToldFlags { get; } = [];
 
     /// <summary>Waits for a change signal or the timeout; true when signalled.</summary>
     public Task<bool> WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
 
     /// <summary>The sequence number of a UID (1-based), or 0.</summary>
-    public int SequenceOf(long uid)
-    {
-        var index = Uids.BinarySearch(uid);
-        return index >= 0 ? index + 1 : 0;
-    }
+    public int SequenceOf(long uid) => Messages.SequenceOf(uid);
 
     public void Dispose()
     {

@@ -15,6 +15,25 @@ internal abstract partial class SqlMailStore
     public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
         QueryListAsync("SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from ORDER BY uid", c => c.With("folder", folderId).With("from", fromUid), ReadFlagState, cancellationToken);
 
+    public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default) =>
+        QueryListAsync(
+            "SELECT uid, flags, keywords, modseq FROM messages WHERE folder_id = @folder AND uid >= @from AND uid <= @to ORDER BY uid",
+            c => c.With("folder", folderId).With("from", fromUid).With("to", toUid),
+            ReadFlagState,
+            cancellationToken);
+
+    // Gaps and islands: consecutive UIDs share uid - row_number(), one group per run (window functions: SQLite 3.25+, PostgreSQL).
+    public Task<IReadOnlyList<UidRun>> ListUidRunsAsync(long folderId, CancellationToken cancellationToken = default) =>
+        QueryListAsync(
+            "SELECT MIN(uid), COUNT(*) FROM (SELECT uid, uid - ROW_NUMBER() OVER (ORDER BY uid) AS island FROM messages WHERE folder_id = @folder) runs " +
+            "GROUP BY island ORDER BY 1",
+            c => c.With("folder", folderId),
+            r => new UidRun(r.GetInt64(0), r.GetInt64(1)),
+            cancellationToken);
+
+    public Task<long?> FindFirstUnseenUidAsync(long folderId, CancellationToken cancellationToken = default) =>
+        FolderScalarAsync("SELECT MIN(uid) FROM messages WHERE folder_id = @folder AND (flags & 1) = 0", folderId, cancellationToken);
+
     public async Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(
         long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default)
     {
@@ -372,12 +391,16 @@ internal abstract partial class SqlMailStore
         }
     }
 
-    public async Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default)
+    public Task<long?> GetHighestModSeqAsync(long folderId, CancellationToken cancellationToken = default) =>
+        FolderScalarAsync("SELECT highest_modseq FROM folders WHERE id = @folder", folderId, cancellationToken);
+
+    /// <summary>A single number about folder <paramref name="folderId"/> (bound as <c>@folder</c>), or null when there is none.</summary>
+    private async Task<long?> FolderScalarAsync(string sql, long folderId, CancellationToken cancellationToken)
     {
         var session = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {
-            var value = await session.Command("SELECT highest_modseq FROM folders WHERE id = @folder")
+            var value = await session.Command(sql)
                 .With("folder", folderId)
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);

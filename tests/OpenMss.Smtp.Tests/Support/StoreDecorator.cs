@@ -72,6 +72,15 @@ public abstract class StoreDecorator(IMailStore inner) : IMailStore
     public virtual Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
         inner.ListMessageFlagsAsync(folderId, fromUid, cancellationToken);
 
+    public virtual Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default) =>
+        inner.ListMessageFlagsAsync(folderId, fromUid, toUid, cancellationToken);
+
+    public virtual Task<IReadOnlyList<UidRun>> ListUidRunsAsync(long folderId, CancellationToken cancellationToken = default) =>
+        inner.ListUidRunsAsync(folderId, cancellationToken);
+
+    public virtual Task<long?> FindFirstUnseenUidAsync(long folderId, CancellationToken cancellationToken = default) =>
+        inner.FindFirstUnseenUidAsync(folderId, cancellationToken);
+
     public virtual Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
         inner.StoreFlagsAsync(folderId, uids, operation, flags, keywords, cancellationToken);
 

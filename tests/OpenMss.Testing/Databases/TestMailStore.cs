@@ -138,6 +138,15 @@ public sealed class TestMailStore : IMailStore
     public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid = 1, CancellationToken cancellationToken = default) =>
         Store.ListMessageFlagsAsync(folderId, fromUid, cancellationToken);
 
+    public Task<IReadOnlyList<MessageFlagState>> ListMessageFlagsAsync(long folderId, long fromUid, long toUid, CancellationToken cancellationToken = default) =>
+        Store.ListMessageFlagsAsync(folderId, fromUid, toUid, cancellationToken);
+
+    public Task<IReadOnlyList<UidRun>> ListUidRunsAsync(long folderId, CancellationToken cancellationToken = default) =>
+        Store.ListUidRunsAsync(folderId, cancellationToken);
+
+    public Task<long?> FindFirstUnseenUidAsync(long folderId, CancellationToken cancellationToken = default) =>
+        Store.FindFirstUnseenUidAsync(folderId, cancellationToken);
+
     public Task<IReadOnlyList<MessageFlagState>> StoreFlagsAsync(long folderId, IReadOnlyList<long> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, CancellationToken cancellationToken = default) =>
         Store.StoreFlagsAsync(folderId, uids, operation, flags, keywords, cancellationToken);
 

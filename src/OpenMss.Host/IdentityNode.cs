@@ -51,6 +51,9 @@ public static class IdentityNode
             });
         }
 
+        var internetMail = config.InternetMail is null
+            ? null
+            : await config.InternetMail.CreateSenderAsync("internetMail", loggerFactory, cancellationToken).ConfigureAwait(false);
         return await IdentityProvider.StartAsync(
             new IdentityProviderOptions
             {
@@ -68,6 +71,7 @@ public static class IdentityNode
                 },
                 AccessTokenLifetime = config.AccessTokenLifetime,
                 Clients = clients,
+                InternetMail = internetMail,
             },
             loggerFactory,
             cancellationToken).ConfigureAwait(false);

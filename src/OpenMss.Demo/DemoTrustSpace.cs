@@ -19,7 +19,7 @@ namespace OpenMss.Demo;
 /// <c>&lt;data&gt;/demo.json</c> once every listener accepts connections; a second start on the same
 /// folder reuses its authority, certificates and mailboxes.
 /// </summary>
-public sealed class DemoTrustSpace : IAsyncDisposable
+public sealed partial class DemoTrustSpace : IAsyncDisposable
 {
     private readonly List<OperatorNode> _operators = [];
     private DirectoryNode? _directory;
@@ -107,8 +107,10 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         // HTTPS (an OpenID Connect client or a browser cookie of a health app accepts nothing less).
         var identityCertificate = EnsureWebCertificate(authority, layout.IdentityCertificate, "Fournisseur d'identité (démo)");
         await LoadOrCreateSecretAsync(layout.IntrospectionSecretFile, cancellationToken);
+        var internetMail = await StartInternetMailCatcherAsync(authority, layout.TrustAnchor, loggerFactory, cancellationToken);
         var identityConfig = new IdentityServiceConfig
         {
+            InternetMail = internetMail,
             Listen = "127.0.0.1:0",
             PublicHost = "localhost",
             Production = false,
@@ -467,6 +469,7 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         {
             ["trustAnchor"] = layout.TrustAnchor,
             ["trust"] = new JsonObject { ["crl"] = layout.CrlFile },
+            ["internetMailDir"] = InternetMailDirectory,
             ["identity"] = new JsonObject { ["issuer"] = Identity.Issuer.ToString(), ["mailClientId"] = DemoCatalogue.MailClientId },
             ["directory"] = new JsonObject
             {
@@ -526,6 +529,8 @@ public sealed class DemoTrustSpace : IAsyncDisposable
         {
             await Identity.DisposeAsync();
         }
+
+        await DisposeInternetMailCatcherAsync();
     }
 
     private sealed class DemoLayout(string root)

@@ -52,6 +52,9 @@ public static class IdentityNode
             });
         }
 
+        var internetMail = config.InternetMail is null
+            ? null
+            : await config.InternetMail.CreateSenderAsync("internetMail", loggerFactory, cancellationToken).ConfigureAwait(false);
         return await IdentityProvider.StartAsync(
             new IdentityProviderOptions
             {
@@ -65,6 +68,7 @@ public static class IdentityNode
                 SecretsKeyPath = SecretsKeyPathOf(config),
                 AccessTokenLifetime = config.AccessTokenLifetime,
                 Clients = clients,
+                InternetMail = internetMail,
             },
             loggerFactory,
             cancellationToken).ConfigureAwait(false);

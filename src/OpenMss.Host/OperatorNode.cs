@@ -256,7 +256,8 @@ public sealed class OperatorNode : IAsyncDisposable
                 new OpenMss.Identity.Validation.AccessTokenValidatorOptions
                 {
                     Issuer = new Uri(Config.Identity.Issuer),
-                    Audience = Config.Identity.Audience,
+                    Audience = Config.Identity.EffectiveAudience,
+                    Holder = Config.Identity.TokenHolder,
                     TrustAnchor = anchor,
                     IntrospectionClientId = string.IsNullOrWhiteSpace(Config.Identity.IntrospectionClientId) ? null : Config.Identity.IntrospectionClientId,
                     IntrospectionClientSecret = await ReadIntrospectionSecretAsync(Config.Identity, cancellationToken),

@@ -11,6 +11,20 @@ public static class IdentityProtocol
     /// <summary>Audience (<c>aud</c>, the OAuth resource) of access tokens that carry <see cref="MailScope"/>.</summary>
     public const string MailAudience = "openmss-mail";
 
+    /// <summary>Scope that grants a patient access to their own mailbox at the patient space (IMAP, submission, portal).</summary>
+    public const string PatientMailScope = "patient-mail";
+
+    /// <summary>Audience of access tokens that carry <see cref="PatientMailScope"/>: only the patient space accepts them.</summary>
+    public const string PatientMailAudience = "openmss-patient-mail";
+
+    /// <summary>Claim with the patient's INS matricule (15 characters) in patient tokens.</summary>
+    public const string InsClaim = "ins";
+
+    /// <summary>Claim of the sign-in session cookie that marks a patient (absent for a professional).</summary>
+    internal const string AccountKindClaim = "openmss_kind";
+
+    internal const string PatientKind = "patient";
+
     /// <summary>Claim with the RPPS number (11 digits) of the professional.</summary>
     public const string RppsClaim = "rpps";
 
@@ -23,8 +37,14 @@ public static class IdentityProtocol
     /// </summary>
     public const string OneTimeCodeParameter = "otp";
 
-    /// <summary>Scopes the provider knows: <c>openid profile mail offline_access</c>.</summary>
-    public static IReadOnlyList<string> SupportedScopes { get; } = ["openid", "profile", MailScope, "offline_access"];
+    /// <summary>Scopes the provider knows: <c>openid profile mail patient-mail offline_access</c>.</summary>
+    public static IReadOnlyList<string> SupportedScopes { get; } = ["openid", "profile", MailScope, PatientMailScope, "offline_access"];
+
+    /// <summary>Path the patient sign-in form (INS and password) posts to.</summary>
+    public const string PatientSignInPath = "/connect/patient/signin";
+
+    /// <summary>Path the patient's one-time code form posts to.</summary>
+    public const string PatientCodePath = "/connect/patient/code";
 
     /// <summary>Path of the authorization endpoint.</summary>
     public const string AuthorizationPath = "/connect/authorize";

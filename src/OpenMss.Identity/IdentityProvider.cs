@@ -32,7 +32,10 @@ namespace OpenMss.Identity;
 /// the standard <c>/.well-known/</c> paths; token introspection (RFC 7662) answers mail servers
 /// registered for it, and says <c>active: false</c> as soon as an account is disabled or deleted.
 /// TOTP secrets are sealed in the database under a key file, failed sign-in counters are shared
-/// through the database.
+/// through the database. Patients of Mon espace santé sign in over the same flow when the client
+/// asks for the <c>patient-mail</c> scope: INS and password, then a one-time code sent by e-mail
+/// (<see cref="IdentityProviderOptions.InternetMail"/>); their tokens carry the <c>ins</c> claim and
+/// the <c>openmss-patient-mail</c> audience, never a professional's.
 /// </summary>
 public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 {
@@ -40,13 +43,14 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
     private readonly ILoggerFactory _hostLoggerFactory;
     private int _disposed;
 
-    private IdentityProvider(WebApplication app, ILoggerFactory hostLoggerFactory, Uri issuer, IPEndPoint endPoint, IAccountStore accounts, SignInAuditLog audit, string signingKeyPath, string secretsKeyPath)
+    private IdentityProvider(WebApplication app, ILoggerFactory hostLoggerFactory, Uri issuer, IPEndPoint endPoint, IAccountStore accounts, PatientAccountStore patients, SignInAuditLog audit, string signingKeyPath, string secretsKeyPath)
     {
         _app = app;
         _hostLoggerFactory = hostLoggerFactory;
         Issuer = issuer;
         EndPoint = endPoint;
         Accounts = accounts;
+        Patients = patients;
         Audit = audit;
         SigningKeyPath = signingKeyPath;
         SecretsKeyPath = secretsKeyPath;
@@ -72,6 +76,12 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
     /// <summary>The professionals who can sign in.</summary>
     public IAccountStore Accounts { get; }
+
+    /// <summary>
+    /// The patient accounts (Mon espace santé), in their own table: the patient space creates,
+    /// activates and disables them here, in-process, or through the <c>openmss</c> CLI.
+    /// </summary>
+    public PatientAccountStore Patients { get; }
 
     /// <summary>The sign-in audit (also logged to <see cref="SignInAuditLog.LoggerCategory"/>).</summary>
     public SignInAuditLog Audit { get; }
@@ -113,6 +123,8 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             var audit = new SignInAuditLog(dbOptions, loggerFactory, options.TimeProvider);
             var throttle = new SignInThrottle(options.Throttle, options.TimeProvider, dbOptions, settings.Database.Kind);
             var signIn = new SignInService(accounts, throttle, audit);
+            var patients = await PatientAccountStore.OpenAsync(settings.Database, options.TimeProvider, options.PatientCodes, hostLoggerFactory, cancellationToken).ConfigureAwait(false);
+            var patientSignIn = new PatientSignInService(patients, options.InternetMail, throttle, audit, hostLoggerFactory.CreateLogger<PatientSignInService>());
             var issuerSlot = new IssuerSlot(options.Issuer);
 
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -135,6 +147,9 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
             ConfigureServices(builder.Services, options, settings, signingKey, encryptionKey, issuerSlot);
             builder.Services.AddSingleton(accounts);
             builder.Services.AddSingleton(signIn);
+            builder.Services.AddSingleton(patients);
+            builder.Services.AddSingleton(patientSignIn);
+            builder.Services.AddSingleton<PatientSignInEndpoints>();
             builder.Services.AddSingleton(new IntrospectionPolicy(options.Clients.Where(c => c.AllowIntrospection).Select(c => c.ClientId)));
             builder.Services.AddSingleton(new SessionSettings(options.SignInSessionLifetime));
             builder.Services.AddSingleton<OidcEndpoints>();
@@ -168,7 +183,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
 
                 LogStarted(logger, issuer, settings.Database);
                 started = true;
-                return new IdentityProvider(app, hostLoggerFactory, issuer, endPoint, accounts, audit, settings.SigningKeyPath, settings.SecretsKeyPath);
+                return new IdentityProvider(app, hostLoggerFactory, issuer, endPoint, accounts, patients, audit, settings.SigningKeyPath, settings.SecretsKeyPath);
             }
             finally
             {
@@ -336,7 +351,7 @@ public sealed partial class IdentityProvider : IAsyncDisposable, IDisposable
                     .AllowClientCredentialsFlow();
                 server.RequireProofKeyForCodeExchange();
                 server.RegisterScopes([.. IdentityProtocol.SupportedScopes]);
-                server.RegisterClaims(Claims.Subject, Claims.Name, IdentityProtocol.RppsClaim, IdentityProtocol.AdeliClaim);
+                server.RegisterClaims(Claims.Subject, Claims.Name, IdentityProtocol.RppsClaim, IdentityProtocol.AdeliClaim, IdentityProtocol.InsClaim);
                 server.AddSigningKey(signingKey);
                 server.AddEncryptionKey(encryptionKey);
                 server.DisableAccessTokenEncryption();

@@ -72,6 +72,15 @@ public sealed class IdentityProviderOptions
     /// <summary>The accounts; default the EF Core <see cref="AccountStore"/> in <see cref="Database"/>.</summary>
     public IAccountStore? Accounts { get; set; }
 
+    /// <summary>
+    /// Sends the one-time codes of patient sign-ins to the patients' personal addresses (a smarthost;
+    /// the demo's catcher). Without it patients cannot sign in.
+    /// </summary>
+    public OpenMss.Core.Mail.IInternetMailSender? InternetMail { get; set; }
+
+    /// <summary>Validity, attempts and sending limits of the patients' one-time codes.</summary>
+    public PatientCodeOptions PatientCodes { get; set; } = new();
+
     /// <summary>Rate limiting of failed sign-ins (counters kept in <see cref="Database"/>, shared by every node using it).</summary>
     public SignInThrottleOptions Throttle { get; set; } = new();
 

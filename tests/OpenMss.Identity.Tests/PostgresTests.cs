@@ -60,6 +60,8 @@ public sealed class PostgresTests
             await ExecuteAsync(connectionString,
                 $"UPDATE identity_accounts SET totp_secret = '{account.Secret}' WHERE subject = '{account.Subject}'",
                 "DROP TABLE identity_signin_throttle",
+                "DROP TABLE identity_patient_codes",
+                "DROP TABLE identity_patients",
                 "ALTER TABLE identity_accounts DROP COLUMN disabled",
                 "ALTER TABLE identity_accounts ALTER COLUMN totp_secret TYPE character varying(128)",
                 "UPDATE identity_schema SET version = 1");
@@ -67,7 +69,8 @@ public sealed class PostgresTests
             await using (var upgraded = await IdentityTestHost.StartAsync(Configure, directory, time))
             {
                 Assert.StartsWith("enc1:", await ScalarAsync(connectionString, $"SELECT totp_secret FROM identity_accounts WHERE subject = '{account.Subject}'"), StringComparison.Ordinal);
-                Assert.Equal("2", await ScalarAsync(connectionString, "SELECT MAX(version) FROM identity_schema"));
+                Assert.Equal("3", await ScalarAsync(connectionString, "SELECT MAX(version) FROM identity_schema"));
+                Assert.Equal("0", await ScalarAsync(connectionString, "SELECT COUNT(*) FROM identity_patients"));
                 Assert.Equal(HttpStatusCode.OK, (await upgraded.PasswordGrantAsync(account)).Status);
                 for (var i = 0; i < 5; i++)
                 {

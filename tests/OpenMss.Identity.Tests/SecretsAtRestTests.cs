@@ -66,6 +66,8 @@ public sealed class SecretsAtRestTests
             await ExecuteAsync(directory,
                 $"UPDATE identity_accounts SET totp_secret = '{account.Secret}' WHERE subject = '{account.Subject}'",
                 "DROP TABLE identity_signin_throttle",
+                "DROP TABLE identity_patient_codes",
+                "DROP TABLE identity_patients",
                 "ALTER TABLE identity_accounts DROP COLUMN disabled",
                 "UPDATE identity_schema SET version = 1");
             File.Delete(Path.Combine(directory, "totp-secrets.key"));
@@ -74,7 +76,8 @@ public sealed class SecretsAtRestTests
             SqliteConnection.ClearAllPools();
             var stored = await ScalarAsync(directory, $"SELECT totp_secret FROM identity_accounts WHERE subject = '{account.Subject}'");
             Assert.StartsWith("enc1:", stored, StringComparison.Ordinal);
-            Assert.Equal("2", await ScalarAsync(directory, "SELECT MAX(version) FROM identity_schema"));
+            Assert.Equal("3", await ScalarAsync(directory, "SELECT MAX(version) FROM identity_schema"));
+            Assert.Equal("0", await ScalarAsync(directory, "SELECT COUNT(*) FROM identity_patients"));
             Assert.True(File.Exists(Path.Combine(directory, "totp-secrets.key")));
             Assert.Contains(second.Logs.Lines, l => l.Message == "Encrypted 1 TOTP secrets left in clear by an earlier version");
 

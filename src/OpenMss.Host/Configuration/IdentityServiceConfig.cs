@@ -35,6 +35,12 @@ public sealed class IdentityServiceConfig
     /// <summary>Access token lifetime. Default 1 hour.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The smarthost that carries the one-time codes of patient sign-ins to their personal
+    /// addresses. Without it patients cannot sign in (professionals are not concerned).
+    /// </summary>
+    public SmarthostConfig? InternetMail { get; set; }
+
     /// <summary>The registered applications: mail clients, the operators' mail servers (introspection), web apps.</summary>
     public List<IdentityClientConfig> Clients { get; set; } = [];
 
@@ -51,6 +57,7 @@ public sealed class IdentityServiceConfig
             config.Storage.ConnectionString = ConfigurationFile.ResolveSqlite(config.Storage.Provider, config.Storage.ConnectionString, baseDirectory);
         }
 
+        config.InternetMail?.Resolve(baseDirectory);
         foreach (var client in config.Clients)
         {
             client.SecretFile = ConfigurationFile.Resolve(client.SecretFile, baseDirectory);
@@ -79,6 +86,8 @@ public sealed class IdentityServiceConfig
         {
             ConfigurationFile.RequireStorage(Storage);
         }
+
+        InternetMail?.Validate("internetMail");
 
         for (var i = 0; i < Clients.Count; i++)
         {

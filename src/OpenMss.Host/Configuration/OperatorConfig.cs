@@ -135,6 +135,9 @@ public class OperatorConfig
             throw new ConfigurationException("'identity.introspectionClientId' needs 'identity.introspectionClientSecretFile'.");
         }
 
+        // Throws for a holder that is neither kind.
+        _ = Identity?.TokenHolder;
+
         if (Routing.Mode == "directory" && string.IsNullOrWhiteSpace(Directory?.Url))
         {
             throw new ConfigurationException("'routing.mode' 'directory' needs 'directory.url'.");
@@ -314,8 +317,27 @@ public sealed class IdentityConfig
     /// <summary>The OpenID Connect issuer whose JWT access tokens are accepted.</summary>
     public string? Issuer { get; set; }
 
-    /// <summary>The audience access tokens must carry.</summary>
-    public string Audience { get; set; } = "openmss-mail";
+    /// <summary>
+    /// Whose tokens IMAP and submission accept: <c>professional</c> (the default: an operator of
+    /// professionals, a patient's token is refused) or <c>patient</c> (the patient space: only
+    /// patients' tokens, with their <c>ins</c> claim).
+    /// </summary>
+    public string Holder { get; set; } = "professional";
+
+    /// <summary>The audience access tokens must carry; default <c>openmss-mail</c>, or <c>openmss-patient-mail</c> when <see cref="Holder"/> is <c>patient</c>.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>The <see cref="Holder"/> as the validator's switch.</summary>
+    internal OpenMss.Identity.Validation.TokenHolder TokenHolder => Holder switch
+    {
+        "patient" => OpenMss.Identity.Validation.TokenHolder.Patient,
+        "professional" => OpenMss.Identity.Validation.TokenHolder.Professional,
+        _ => throw new ConfigurationException("'identity.holder' must be \"professional\" or \"patient\"."),
+    };
+
+    /// <summary>The audience required: <see cref="Audience"/>, else the holder's own.</summary>
+    internal string EffectiveAudience => Audience
+        ?? (TokenHolder == OpenMss.Identity.Validation.TokenHolder.Patient ? OpenMss.Identity.IdentityProtocol.PatientMailAudience : OpenMss.Identity.IdentityProtocol.MailAudience);
 
     /// <summary>The identity provider's account database (SQLite file), for password logins where allowed.</summary>
     public string? AccountsDatabase { get; set; }

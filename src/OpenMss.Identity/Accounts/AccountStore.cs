@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenMss.Core.Identifiers;
 using OpenMss.Identity.Storage;
@@ -43,36 +42,19 @@ public sealed partial class AccountStore : IAccountStore
     /// <summary>PBKDF2-HMAC-SHA512 iterations of new hashes (OWASP Password Storage Cheat Sheet, 2023).</summary>
     public const int PasswordIterations = 210_000;
 
-    private const int MinimumPasswordLength = 8;
-    private const int MaximumPasswordLength = 512;
     private const int MaximumDisplayNameLength = 200;
 
     private readonly DbContextOptions<IdentityDbContext> _options;
     private readonly TimeProvider _time;
     private readonly TotpSecretProtector? _protector;
-    private readonly PasswordHasher<AccountEntity> _hasher = new(Options.Create(new PasswordHasherOptions
-    {
-        CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
-        IterationCount = PasswordIterations,
-    }));
-
-    private readonly Lazy<string> _dummyHash;
+    private readonly PasswordHashing _passwords = new();
 
     private AccountStore(DbContextOptions<IdentityDbContext> options, TimeProvider time, TotpSecretProtector? protector)
     {
         _options = options;
         _time = time;
         _protector = protector;
-        _dummyHash = new Lazy<string>(() => _hasher.HashPassword(Dummy, Guid.NewGuid().ToString("N")));
     }
-
-    private static AccountEntity Dummy => new()
-    {
-        Subject = "0",
-        DisplayName = "-",
-        PasswordHash = "-",
-        TotpSecret = "-",
-    };
 
     /// <summary>
     /// Opens the store without the secrets key (creating or upgrading the identity tables): enough
@@ -173,7 +155,7 @@ public sealed partial class AccountStore : IAccountStore
                 entity.TotpSecret = protector.Protect(entity.Subject, effectiveSecret);
             }
 
-            entity.PasswordHash = _hasher.HashPassword(entity, password);
+            entity.PasswordHash = _passwords.Hash(password);
             entity.UpdatedUnixMs = now;
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
@@ -326,7 +308,7 @@ public sealed partial class AccountStore : IAccountStore
     /// Marks the subject's OpenIddict tokens and authorizations revoked: refresh tokens stop working
     /// and the introspection endpoint answers <c>active: false</c> for its access tokens.
     /// </summary>
-    private static async Task RevokeTokensAsync(IdentityDbContext context, string subject, CancellationToken cancellationToken)
+    internal static async Task RevokeTokensAsync(IdentityDbContext context, string subject, CancellationToken cancellationToken)
     {
         await context.Set<OpenIddictEntityFrameworkCoreToken>()
             .Where(t => t.Subject == subject && t.Status != Statuses.Revoked)
@@ -357,32 +339,20 @@ public sealed partial class AccountStore : IAccountStore
 
     private async Task<bool> CheckPasswordAsync(AccountEntity? entity, string? password, CancellationToken cancellationToken)
     {
-        password ??= string.Empty;
-        if (password.Length > MaximumPasswordLength)
-        {
-            password = password[..MaximumPasswordLength];
-        }
-
-        if (entity is null)
-        {
-            _hasher.VerifyHashedPassword(Dummy, _dummyHash.Value, password);
-            return false;
-        }
-
-        var result = _hasher.VerifyHashedPassword(entity, entity.PasswordHash, password);
-        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        var ok = _passwords.Verify(entity?.PasswordHash, password, out var rehash);
+        if (ok && rehash)
         {
             var context = new IdentityDbContext(_options);
             await using (context.ConfigureAwait(false))
             {
-                var newHash = _hasher.HashPassword(entity, password);
-                await context.Accounts.Where(a => a.Subject == entity.Subject)
+                var newHash = _passwords.Hash(password!);
+                await context.Accounts.Where(a => a.Subject == entity!.Subject)
                     .ExecuteUpdateAsync(setters => setters.SetProperty(a => a.PasswordHash, newHash), cancellationToken)
                     .ConfigureAwait(false);
             }
         }
 
-        return result != PasswordVerificationResult.Failed;
+        return ok;
     }
 
     private static string ValidateDisplayName(string displayName)
@@ -401,18 +371,7 @@ public sealed partial class AccountStore : IAccountStore
         return name;
     }
 
-    private static void ValidatePassword(string password)
-    {
-        if (password is null || password.Length < MinimumPasswordLength)
-        {
-            throw new ArgumentException($"The password must have at least {MinimumPasswordLength} characters.", nameof(password));
-        }
-
-        if (password.Length > MaximumPasswordLength)
-        {
-            throw new ArgumentException($"The password must have at most {MaximumPasswordLength} characters.", nameof(password));
-        }
-    }
+    private static void ValidatePassword(string password) => PasswordHashing.Validate(password);
 
     private static ProfessionalAccount ToAccount(AccountEntity entity) => new(
         entity.Subject,

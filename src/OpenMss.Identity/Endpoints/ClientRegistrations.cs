@@ -94,6 +94,9 @@ internal static class ClientRegistrations
         descriptor.Permissions.Add(Permissions.Endpoints.Token);
         descriptor.Permissions.Add(Permissions.Scopes.Profile);
         descriptor.Permissions.Add(Permissions.Prefixes.Scope + IdentityProtocol.MailScope);
+        // Which kind of account signs in decides what a token gets (Principals): a professional
+        // never receives patient-mail, a patient never mail.
+        descriptor.Permissions.Add(Permissions.Prefixes.Scope + IdentityProtocol.PatientMailScope);
 
         if (client.RedirectUris.Count > 0)
         {

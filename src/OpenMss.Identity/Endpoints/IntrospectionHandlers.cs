@@ -48,7 +48,7 @@ internal sealed class IntrospectionAuthorizedParty(IntrospectionPolicy policy) :
         var allowed = principal.HasTokenType(TokenTypeIdentifiers.AccessToken)
             ? !principal.HasClaim(Claims.Private.Audience) || principal.HasAudience(clientId)
               || !principal.HasClaim(Claims.Private.Presenter) || principal.HasPresenter(clientId)
-              || (policy.IsResourceServer(clientId) && principal.HasAudience(IdentityProtocol.MailAudience))
+              || (policy.IsResourceServer(clientId) && (principal.HasAudience(IdentityProtocol.MailAudience) || principal.HasAudience(IdentityProtocol.PatientMailAudience)))
             : !principal.HasClaim(Claims.Private.Presenter) || principal.HasPresenter(clientId);
         if (!allowed)
         {
@@ -64,7 +64,7 @@ internal sealed class IntrospectionAuthorizedParty(IntrospectionPolicy policy) :
 /// disabled or deleted, whatever the token's own lifetime: the check a resource server relies on
 /// to stop a removed professional promptly (issue 4, "Protection").
 /// </summary>
-internal sealed class IntrospectionAccountStatus(IAccountStore accounts) : IOpenIddictServerHandler<ValidateIntrospectionRequestContext>
+internal sealed class IntrospectionAccountStatus(IAccountStore accounts, PatientAccountStore patients) : IOpenIddictServerHandler<ValidateIntrospectionRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateIntrospectionRequestContext>()
@@ -76,6 +76,18 @@ internal sealed class IntrospectionAccountStatus(IAccountStore accounts) : IOpen
     public async ValueTask HandleAsync(ValidateIntrospectionRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.GenericTokenPrincipal?.GetClaim(IdentityProtocol.InsClaim) is { } ins)
+        {
+            // A patient's token: inactive once the account is disabled (opposition, closure).
+            var patient = await patients.FindAsync(ins, context.CancellationToken).ConfigureAwait(false);
+            if (patient is not { IsActive: true })
+            {
+                context.Reject(Errors.InvalidToken);
+            }
+
+            return;
+        }
+
         var subject = context.GenericTokenPrincipal?.GetClaim(Claims.Subject);
         if (subject is null || !IdNatPs.TryParse(subject, out _, out _))
         {

@@ -25,7 +25,7 @@ namespace OpenMss.Identity.Endpoints;
 /// who is signed in. Discovery (<c>/.well-known/openid-configuration</c>) and the JWKS
 /// (<c>/.well-known/jwks</c>) are served by OpenIddict itself.
 /// </summary>
-internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts, IAntiforgery antiforgery, SessionSettings session, TimeProvider time)
+internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts, PatientAccountStore patients, IAntiforgery antiforgery, SessionSettings session, TimeProvider time)
 {
     private const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     private const string ServerScheme = OpenIddictServerAspNetCoreDefaults.AuthenticationScheme;
@@ -35,6 +35,8 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         routes.MapMethods(IdentityProtocol.AuthorizationPath, [HttpMethods.Get, HttpMethods.Post],
             (HttpContext http, OidcEndpoints endpoints) => endpoints.AuthorizeAsync(http));
         routes.MapPost(IdentityProtocol.SignInPath, (HttpContext http, OidcEndpoints endpoints) => endpoints.SignInAsync(http));
+        routes.MapPost(IdentityProtocol.PatientSignInPath, (HttpContext http, PatientSignInEndpoints endpoints) => endpoints.PasswordAsync(http));
+        routes.MapPost(IdentityProtocol.PatientCodePath, (HttpContext http, PatientSignInEndpoints endpoints) => endpoints.CodeAsync(http));
         routes.MapPost(IdentityProtocol.TokenPath, (HttpContext http, OidcEndpoints endpoints) => endpoints.TokenAsync(http));
         routes.MapMethods(IdentityProtocol.UserInfoPath, [HttpMethods.Get, HttpMethods.Post],
             (HttpContext http, OidcEndpoints endpoints) => endpoints.UserInfoAsync(http));
@@ -54,8 +56,11 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         var request = http.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
+        // A patient scope asks for a patient sign-in; a session of the other kind does not count.
+        var forPatient = request.HasScope(IdentityProtocol.PatientMailScope);
         var cookie = await http.AuthenticateAsync(CookieScheme).ConfigureAwait(false);
-        var signedIn = cookie.Succeeded && cookie.Principal is not null;
+        var signedIn = cookie.Succeeded && cookie.Principal is not null
+            && cookie.Principal.HasClaim(IdentityProtocol.AccountKindClaim, IdentityProtocol.PatientKind) == forPatient;
         if (signedIn && request.MaxAge is { } maxAge && cookie.Properties?.IssuedUtc is { } issued
             && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge))
         {
@@ -71,11 +76,32 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
             }
 
             var clientName = await ClientNameAsync(http, request.ClientId).ConfigureAwait(false);
+            if (forPatient)
+            {
+                await PatientSignInPage.WritePasswordStepAsync(http, antiforgery, ReturnQuery(http), clientName, error: null).ConfigureAwait(false);
+                return;
+            }
+
             await SignInPage.WriteAsync(http, antiforgery, ReturnQuery(http), clientName, error: null, identifier: null).ConfigureAwait(false);
             return;
         }
 
         var subject = cookie.Principal!.FindFirst(Claims.Subject)?.Value;
+        if (forPatient)
+        {
+            var patient = subject is null ? null : await patients.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
+            if (patient is not { IsActive: true })
+            {
+                await http.SignOutAsync(CookieScheme).ConfigureAwait(false);
+                var clientName = await ClientNameAsync(http, request.ClientId).ConfigureAwait(false);
+                await PatientSignInPage.WritePasswordStepAsync(http, antiforgery, ReturnQuery(http), clientName, SignInMessages.AccountUnavailable).ConfigureAwait(false);
+                return;
+            }
+
+            await Results.SignIn(Principals.ForPatient(patient, request.GetScopes()), authenticationScheme: ServerScheme).ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
         var account = subject is null ? null : await accounts.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
         if (account is not { IsEnabled: true })
         {
@@ -143,6 +169,12 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         var identity = new ClaimsIdentity(CookieScheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, account.Subject));
         identity.AddClaim(new Claim(Claims.Name, account.DisplayName));
+        await StartSessionAsync(http, identity, time, session, returnQuery).ConfigureAwait(false);
+    }
+
+    /// <summary>Signs the browser in (the session cookie) and sends it back to the authorization endpoint.</summary>
+    internal static async Task StartSessionAsync(HttpContext http, ClaimsIdentity identity, TimeProvider time, SessionSettings session, string returnQuery)
+    {
         var now = time.GetUtcNow();
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
         {
@@ -188,6 +220,12 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         {
             var result = await http.AuthenticateAsync(ServerScheme).ConfigureAwait(false);
             var subject = result.Principal?.GetClaim(Claims.Subject);
+            if (result.Principal?.GetClaim(IdentityProtocol.InsClaim) is { } ins)
+            {
+                await PatientTokenAsync(http, request, result.Principal, ins).ConfigureAwait(false);
+                return;
+            }
+
             var account = subject is null ? null : await accounts.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
             if (request.IsRefreshTokenGrantType())
             {
@@ -221,11 +259,44 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         await ForbidAsync(http, Errors.UnsupportedGrantType, "Type d’autorisation non pris en charge.").ConfigureAwait(false);
     }
 
+    /// <summary>A patient's code or refresh token: refused once the account is disabled; the audit names the pseudonym.</summary>
+    private async Task PatientTokenAsync(HttpContext http, OpenIddictRequest request, ClaimsPrincipal principal, string ins)
+    {
+        var patient = await patients.FindAsync(ins, http.RequestAborted).ConfigureAwait(false);
+        if (request.IsRefreshTokenGrantType())
+        {
+            await signIn.Audit.RecordAsync(patient?.Pseudonym, ClientAddress(http), request.ClientId, SignInMethods.RefreshToken,
+                patient is { IsActive: true } ? "success" : "failure",
+                patient is null ? "account_deleted" : patient.IsActive ? "ok" : "account_disabled", http.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (patient is not { IsActive: true })
+        {
+            await ForbidAsync(http, Errors.InvalidGrant, SignInMessages.AccountUnavailable).ConfigureAwait(false);
+            return;
+        }
+
+        await Results.SignIn(Principals.ForPatient(patient, principal.GetScopes()), authenticationScheme: ServerScheme).ExecuteAsync(http).ConfigureAwait(false);
+    }
+
     /// <summary>UserInfo endpoint (OpenID Connect Core §5.3).</summary>
     private async Task UserInfoAsync(HttpContext http)
     {
         var result = await http.AuthenticateAsync(ServerScheme).ConfigureAwait(false);
         var subject = result.Principal?.GetClaim(Claims.Subject);
+        if (result.Principal?.GetClaim(IdentityProtocol.InsClaim) is { } ins)
+        {
+            var patient = await patients.FindAsync(ins, http.RequestAborted).ConfigureAwait(false);
+            if (patient is not { IsActive: true })
+            {
+                await Results.Challenge(Properties(Errors.InvalidToken, "Le jeton ne désigne plus un compte."), [ServerScheme]).ExecuteAsync(http).ConfigureAwait(false);
+                return;
+            }
+
+            await Results.Json(new Dictionary<string, object>(StringComparer.Ordinal) { [Claims.Subject] = patient.Ins, [IdentityProtocol.InsClaim] = patient.Ins }).ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
         var account = subject is null ? null : await accounts.FindAsync(subject, http.RequestAborted).ConfigureAwait(false);
         if (account is not { IsEnabled: true })
         {
@@ -311,7 +382,7 @@ internal sealed class OidcEndpoints(SignInService signIn, IAccountStore accounts
         return query.ToQueryString().Value ?? string.Empty;
     }
 
-    private static bool IsValidReturnQuery(string query) =>
+    internal static bool IsValidReturnQuery(string query) =>
         query.Length is > 1 and <= 8192 && query[0] == '?' && !query.Any(char.IsControl);
 
     internal static string? ClientAddress(HttpContext http)

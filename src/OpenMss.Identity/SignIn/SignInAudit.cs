@@ -17,6 +17,12 @@ public static class SignInMethods
     /// <summary>The client credentials grant (RFC 6749 §4.4): the actor is the client.</summary>
     public const string ClientCredentials = "client_credentials";
 
+    /// <summary>The patient sign-in page, first step: INS and password (the actor is the patient's pseudonym, never the INS).</summary>
+    public const string PatientPassword = "patient_password";
+
+    /// <summary>The patient sign-in page, second step: the one-time code sent by e-mail.</summary>
+    public const string PatientCode = "patient_code";
+
     /// <summary>A refresh token exchanged (RFC 6749 §6).</summary>
     public const string RefreshToken = "refresh_token";
 }

@@ -23,6 +23,21 @@ internal static class SignInMessages
 
     public const string AccountUnavailable = "Ce compte n’est plus disponible.";
 
+    /// <summary>The same text for an unknown INS, a wrong password and an account not activated or closed.</summary>
+    public const string PatientInvalidCredentials = "Matricule INS ou mot de passe incorrect, ou compte non activé.";
+
+    public const string PatientMissingFields = "Renseignez votre matricule INS et votre mot de passe.";
+
+    public const string PatientInvalidCode = "Code incorrect ou expiré. Recommencez la connexion pour recevoir un nouveau code.";
+
+    public const string PatientMailUnavailable = "Le code de connexion n’a pas pu être envoyé. Réessayez plus tard.";
+
+    public static string TooManyCodes(TimeSpan retryAfter)
+    {
+        var minutes = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes));
+        return $"Trop de codes envoyés. Réessayez dans {minutes} minute{(minutes > 1 ? "s" : string.Empty)}.";
+    }
+
     public static string LockedOut(TimeSpan retryAfter)
     {
         var minutes = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes));

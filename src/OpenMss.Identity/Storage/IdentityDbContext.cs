@@ -23,6 +23,10 @@ internal sealed class IdentityDbContext : DbContext
 
     internal DbSet<ThrottleEntity> Throttle => Set<ThrottleEntity>();
 
+    internal DbSet<PatientEntity> Patients => Set<PatientEntity>();
+
+    internal DbSet<PatientCodeEntity> PatientCodes => Set<PatientCodeEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -71,6 +75,31 @@ internal sealed class IdentityDbContext : DbContext
             counter.Property(c => c.Lockouts).HasColumnName("lockouts");
             counter.Property(c => c.LastFailureUnixMs).HasColumnName("last_failure_unix_ms");
             counter.Property(c => c.LockedUntilUnixMs).HasColumnName("locked_until_unix_ms");
+        });
+
+        modelBuilder.Entity<PatientEntity>(patient =>
+        {
+            patient.ToTable("identity_patients");
+            patient.HasKey(p => p.Ins);
+            patient.Property(p => p.Ins).HasColumnName("ins").HasMaxLength(15);
+            patient.Property(p => p.Pseudonym).HasColumnName("pseudonym").HasMaxLength(32).IsRequired();
+            patient.Property(p => p.PasswordHash).HasColumnName("password_hash").HasMaxLength(400);
+            patient.Property(p => p.Email).HasColumnName("email").HasMaxLength(320);
+            patient.Property(p => p.State).HasColumnName("state");
+            patient.Property(p => p.CreatedUnixMs).HasColumnName("created_unix_ms");
+            patient.Property(p => p.UpdatedUnixMs).HasColumnName("updated_unix_ms");
+        });
+
+        modelBuilder.Entity<PatientCodeEntity>(code =>
+        {
+            code.ToTable("identity_patient_codes");
+            code.HasKey(c => c.Ins);
+            code.Property(c => c.Ins).HasColumnName("ins").HasMaxLength(15);
+            code.Property(c => c.CodeHash).HasColumnName("code_hash").HasMaxLength(100);
+            code.Property(c => c.ExpiresUnixMs).HasColumnName("expires_unix_ms");
+            code.Property(c => c.Attempts).HasColumnName("attempts");
+            code.Property(c => c.WindowStartUnixMs).HasColumnName("window_start_unix_ms");
+            code.Property(c => c.SentInWindow).HasColumnName("sent_in_window");
         });
 
         modelBuilder.Entity<SchemaVersionEntity>(version =>
@@ -146,6 +175,47 @@ internal sealed class ThrottleEntity
     public long LastFailureUnixMs { get; set; }
 
     public long LockedUntilUnixMs { get; set; }
+}
+
+/// <summary>A patient account (Mon espace santé): the INS is the login and the token subject.</summary>
+internal sealed class PatientEntity
+{
+    /// <summary>The INS matricule (15 characters): health data, never logged.</summary>
+    public required string Ins { get; set; }
+
+    /// <summary>A random name for the audit and the logs, which must not carry the INS.</summary>
+    public required string Pseudonym { get; set; }
+
+    /// <summary>Null until activation.</summary>
+    public string? PasswordHash { get; set; }
+
+    /// <summary>The personal address chosen at activation, where one-time codes go. Never logged.</summary>
+    public string? Email { get; set; }
+
+    /// <summary>0 not activated, 1 active, 2 disabled (<see cref="Accounts.PatientAccountState"/>).</summary>
+    public int State { get; set; }
+
+    public long CreatedUnixMs { get; set; }
+
+    public long UpdatedUnixMs { get; set; }
+}
+
+/// <summary>The patient's current one-time code (hashed) and the count of codes sent in the current window.</summary>
+internal sealed class PatientCodeEntity
+{
+    public required string Ins { get; set; }
+
+    /// <summary><c>salt:hash</c> in hex (SHA-256 over salt, INS and code); empty once used or void.</summary>
+    public required string CodeHash { get; set; }
+
+    public long ExpiresUnixMs { get; set; }
+
+    /// <summary>Wrong entries against the current code.</summary>
+    public int Attempts { get; set; }
+
+    public long WindowStartUnixMs { get; set; }
+
+    public int SentInWindow { get; set; }
 }
 
 internal sealed class SchemaVersionEntity

@@ -14,9 +14,10 @@ internal static class IdentitySchema
 {
     /// <summary>
     /// The schema this code writes. Version 2 added the shared failed sign-in counters, the
-    /// <c>disabled</c> flag and room for encrypted TOTP secrets.
+    /// <c>disabled</c> flag and room for encrypted TOTP secrets; version 3 the patient accounts and
+    /// their one-time codes sent by e-mail.
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Length of <c>totp_secret</c>: an encrypted secret of up to <see cref="Accounts.OneTimeCodes.MaximumSecretBytes"/> bytes fits.</summary>
     public const int TotpSecretColumnLength = 256;
@@ -85,7 +86,7 @@ internal static class IdentitySchema
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Version 1 to 2, in one transaction that other nodes starting at the same time wait for.</summary>
+    /// <summary>Up to <see cref="CurrentVersion"/>, in one transaction that other nodes starting at the same time wait for.</summary>
     private static async Task UpgradeAsync(IdentityDbContext context, IdentityDatabaseKind kind, TimeProvider time, CancellationToken cancellationToken)
     {
         var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -97,29 +98,49 @@ internal static class IdentitySchema
             }
 
             var version = await context.SchemaVersions.MaxAsync(v => (int?)v.Version, cancellationToken).ConfigureAwait(false) ?? 0;
-            if (version >= 2)
+            if (version >= CurrentVersion)
             {
                 return;
             }
 
-            var statements = kind == IdentityDatabaseKind.Sqlite
-                ? new[]
-                {
-                    "ALTER TABLE identity_accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
-                    "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" TEXT NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL, last_failure_unix_ms INTEGER NOT NULL, locked_until_unix_ms INTEGER NOT NULL)",
-                }
-                : new[]
-                {
-                    "ALTER TABLE identity_accounts ADD COLUMN IF NOT EXISTS disabled boolean NOT NULL DEFAULT FALSE",
-                    "ALTER TABLE identity_accounts ALTER COLUMN totp_secret TYPE character varying(256)",
-                    "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" character varying(100) NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures integer NOT NULL, lockouts integer NOT NULL, last_failure_unix_ms bigint NOT NULL, locked_until_unix_ms bigint NOT NULL)",
-                };
+            var statements = new List<string>();
+            if (version < 2)
+            {
+                statements.AddRange(kind == IdentityDatabaseKind.Sqlite
+                    ? new[]
+                    {
+                        "ALTER TABLE identity_accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+                        "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" TEXT NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL, last_failure_unix_ms INTEGER NOT NULL, locked_until_unix_ms INTEGER NOT NULL)",
+                    }
+                    : new[]
+                    {
+                        "ALTER TABLE identity_accounts ADD COLUMN IF NOT EXISTS disabled boolean NOT NULL DEFAULT FALSE",
+                        "ALTER TABLE identity_accounts ALTER COLUMN totp_secret TYPE character varying(256)",
+                        "CREATE TABLE IF NOT EXISTS identity_signin_throttle (\"key\" character varying(100) NOT NULL CONSTRAINT \"PK_identity_signin_throttle\" PRIMARY KEY, failures integer NOT NULL, lockouts integer NOT NULL, last_failure_unix_ms bigint NOT NULL, locked_until_unix_ms bigint NOT NULL)",
+                    });
+            }
+
+            if (version < 3)
+            {
+                statements.AddRange(kind == IdentityDatabaseKind.Sqlite
+                    ? new[]
+                    {
+                        "CREATE TABLE IF NOT EXISTS identity_patients (ins TEXT NOT NULL CONSTRAINT \"PK_identity_patients\" PRIMARY KEY, pseudonym TEXT NOT NULL, password_hash TEXT NULL, email TEXT NULL, state INTEGER NOT NULL, created_unix_ms INTEGER NOT NULL, updated_unix_ms INTEGER NOT NULL)",
+                        "CREATE TABLE IF NOT EXISTS identity_patient_codes (ins TEXT NOT NULL CONSTRAINT \"PK_identity_patient_codes\" PRIMARY KEY, code_hash TEXT NOT NULL, expires_unix_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, window_start_unix_ms INTEGER NOT NULL, sent_in_window INTEGER NOT NULL)",
+                    }
+                    : new[]
+                    {
+                        "CREATE TABLE IF NOT EXISTS identity_patients (ins character varying(15) NOT NULL CONSTRAINT \"PK_identity_patients\" PRIMARY KEY, pseudonym character varying(32) NOT NULL, password_hash character varying(400) NULL, email character varying(320) NULL, state integer NOT NULL, created_unix_ms bigint NOT NULL, updated_unix_ms bigint NOT NULL)",
+                        "CREATE TABLE IF NOT EXISTS identity_patient_codes (ins character varying(15) NOT NULL CONSTRAINT \"PK_identity_patient_codes\" PRIMARY KEY, code_hash character varying(100) NOT NULL, expires_unix_ms bigint NOT NULL, attempts integer NOT NULL, window_start_unix_ms bigint NOT NULL, sent_in_window integer NOT NULL)",
+                    });
+            }
+
             foreach (var statement in statements)
             {
                 await context.Database.ExecuteSqlRawAsync(statement, cancellationToken).ConfigureAwait(false);
             }
 
-            context.SchemaVersions.Add(new SchemaVersionEntity { Version = 2, AppliedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() });
+            context.SchemaVersions.Add(new SchemaVersionEntity { Version = CurrentVersion, AppliedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() });
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -70,6 +70,12 @@ public sealed partial class AccessTokenValidator : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Audience);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.SubjectClaim);
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        if ((options.Holder == TokenHolder.Patient && options.Audience == IdentityProtocol.MailAudience)
+            || (options.Holder == TokenHolder.Professional && options.Audience == IdentityProtocol.PatientMailAudience))
+        {
+            throw new ArgumentException("The audience belongs to the other kind of account holder.", nameof(options));
+        }
+
         _time = options.TimeProvider;
         var issuer = options.Issuer;
         // HTTPS only, loopback included: discovery, keys and introspection carry what decides
@@ -163,6 +169,18 @@ public sealed partial class AccessTokenValidator : IDisposable
             return Reject("missing scope");
         }
 
+        var ins = Claim(token, IdentityProtocol.InsClaim);
+        if (_options.Holder == TokenHolder.Professional && ins is not null)
+        {
+            return Reject("patient token");
+        }
+
+        if (_options.Holder == TokenHolder.Patient
+            && (ins is null || !InsMatricule.TryParse(ins, out var matricule, out _) || matricule.Value != subject))
+        {
+            return Reject("not a patient token");
+        }
+
         var rpps = Claim(token, IdentityProtocol.RppsClaim);
         var fromSubject = IdNatPs.TryParse(subject, out var idNat, out _) ? idNat.RppsNumber?.Value : null;
         if (rpps is not null && fromSubject is not null && rpps != fromSubject)
@@ -196,7 +214,8 @@ public sealed partial class AccessTokenValidator : IDisposable
         {
             IsValid = true,
             Subject = subject,
-            Rpps = rpps ?? fromSubject,
+            Ins = ins,
+            Rpps = _options.Holder == TokenHolder.Patient ? null : rpps ?? fromSubject,
             Name = name,
             ClientId = Claim(token, "client_id") ?? Claim(token, "azp"),
             Scopes = scopes,

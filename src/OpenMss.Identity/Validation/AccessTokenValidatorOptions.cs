@@ -8,8 +8,16 @@ public sealed class AccessTokenValidatorOptions
     /// <summary>The issuer URL: this provider's <see cref="IdentityProvider.Issuer"/> or any OpenID Connect issuer that issues JWT access tokens.</summary>
     public required Uri Issuer { get; init; }
 
-    /// <summary>The audience tokens must carry. Default <see cref="IdentityProtocol.MailAudience"/>.</summary>
+    /// <summary>The audience tokens must carry. Default <see cref="IdentityProtocol.MailAudience"/>; a patient space sets <see cref="IdentityProtocol.PatientMailAudience"/>.</summary>
     public string Audience { get; init; } = IdentityProtocol.MailAudience;
+
+    /// <summary>
+    /// Whose tokens are accepted: professionals' (the default; a token with an <c>ins</c> claim is
+    /// refused) or patients' (the patient space; a token must carry a valid <c>ins</c> claim equal to
+    /// its subject). Together with <see cref="Audience"/> this keeps a patient's token out of a
+    /// professional's mailbox and the reverse.
+    /// </summary>
+    public TokenHolder Holder { get; init; } = TokenHolder.Professional;
 
     /// <summary>A scope tokens must carry, or null for none (the audience already limits what a token is for).</summary>
     public string? RequiredScope { get; init; }
@@ -67,4 +75,14 @@ public sealed class AccessTokenValidatorOptions
     /// so that forged tokens cannot make the validator hammer the issuer. Default 30 seconds.
     /// </summary>
     public TimeSpan MinimumRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Whose access tokens a mail server accepts.</summary>
+public enum TokenHolder
+{
+    /// <summary>Health professionals (and clients with client credentials): the operators' IMAP and submission.</summary>
+    Professional,
+
+    /// <summary>Patients of Mon espace santé: the patient space's IMAP, submission and portal.</summary>
+    Patient,
 }

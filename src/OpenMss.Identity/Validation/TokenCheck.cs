@@ -14,6 +14,9 @@ public sealed record TokenCheck
     /// <summary>The subject (<c>sub</c>, or the configured claim): the idNat_PS for a professional, the client id for client credentials.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>The patient's INS matricule (the <c>ins</c> claim) when the validator accepts patients' tokens. Health data: never log it.</summary>
+    public string? Ins { get; init; }
+
     /// <summary>The RPPS number: the <c>rpps</c> claim, or the number inside an RPPS-based idNat_PS subject.</summary>
     public string? Rpps { get; init; }
 
@@ -41,6 +44,9 @@ public sealed record TokenCheck
 
     /// <summary>The subject as an idNat_PS when it is one (a professional rather than a client).</summary>
     public IdNatPs? Professional => Subject is not null && IdNatPs.TryParse(Subject, out var id, out _) ? id : null;
+
+    /// <summary>Neither the subject nor the INS: a patient's subject is their INS, which no log may carry.</summary>
+    public override string ToString() => IsValid ? "TokenCheck { valid }" : $"TokenCheck {{ invalid: {Failure} }}";
 
     internal static TokenCheck Invalid(string failure) => new() { IsValid = false, Failure = failure };
 }

@@ -16,3 +16,15 @@ public static class TestIdentifiers
     /// <summary>The same number with its key digit changed: wrong key.</summary>
     public static string WithWrongKey(string rpps) => rpps[..^1] + (char)('0' + ((rpps[^1] - '0' + 1) % 10));
 }
+
+/// <summary>Valid INS matricules (key computed) that no two tests share.</summary>
+public static class TestIns
+{
+    private static int next = Random.Shared.Next(100_000, 900_000);
+
+    public static string NewIns()
+    {
+        var serial = Interlocked.Increment(ref next).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        return InsMatricule.FromNir("1850575" + serial).Value;
+    }
+}

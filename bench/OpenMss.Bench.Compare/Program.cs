@@ -6,6 +6,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
 using MailKit.Security;
+using OpenMss.Bench.Messages;
 using OpenMss.Core;
 using OpenMss.Imap.Server;
 using OpenMss.Storage;

@@ -1,21 +1,47 @@
 #!/usr/bin/env bash
-# The quality targets of docs/benchmarks.md ("Targets") side by side: OpenMSS against Postfix (durable relay over mutual TLS) and Dovecot (IMAP
-# FETCH and body SEARCH), on this machine, in one run, with the same clients for both sides.
+# Every row of the quality targets of docs/benchmarks.md ("Targets") side by side: OpenMSS against
+# Postfix (durable relay over mutual TLS) and Dovecot (IMAP), on this machine, in one run, with the
+# same clients for both sides, and one table of ratios OpenMSS / peer with the target of each row.
 #
-#   bash bench/compare.sh                  # full run (about 10 minutes), writes the dated section
-#                                          # "Side by side with Postfix and Dovecot" of docs/benchmarks.md
-#   COMPARE_QUICK=1 bash bench/compare.sh  # small counts, a couple of minutes, prints only
+#   bash bench/compare.sh                  # full run: about 35 minutes on 2 cores (relay ~25, IMAP ~8),
+#                                          # writes the section "Side by side with Postfix and Dovecot"
+#                                          # of docs/benchmarks.md
+#   COMPARE_QUICK=1 bash bench/compare.sh  # quick check, about 5 minutes: short windows, 1 and 16
+#                                          # connections, SQLite only, 5,000 IMAP messages; prints only
+#   COMPARE_CONNECTIONS=16 COMPARE_KINDS=attachment-1m COMPARE_SKIP_IMAP=1 bash bench/compare.sh
+#                                          # a subset of rows (here one relay row on both backends)
+#
+# Relay rows: connections (1, 16, 64) x message (8 KiB of text, 1 MiB of text, 1 MiB made of a short
+# French text and a base64 PDF or JPEG; bench/OpenMss.Bench.Messages) x OpenMSS on SQLite and on
+# PostgreSQL, against Postfix with the same connections and messages. Per row: messages/s, p50 and
+# p99 of the time from the end of DATA to the 250, server CPU per message (from /proc). Each row gets
+# fresh OpenMSS servers (empty stores, so that disk use stays bounded) and an emptied Postfix Maildir.
+# The 1- and 16-connection 8 KiB rows are also measured with another client, Python's smtplib
+# without pipelining (bench/OpenMss.Bench.Compare/smtp_load.py): the cross-check column.
+# IMAP rows: FETCH of 20,000 envelopes and body SEARCH (rare, absent and common word) with one
+# client, then 1 and 32 concurrent clients each repeating a session (LOGIN, SELECT, FETCH of 1,000
+# headers, FETCH of a whole message, SEARCH), against Dovecot.
+# Where a row's ratio is within COMPARE_CLOSE_BAND of its target, runs are added until each side has
+# COMPARE_CLOSE_RUNS and their medians decide (report.py says which rows were decided so).
 #
 # Environment (defaults: full / quick):
-#   COMPARE_RELAY_SECONDS   measured seconds per relay server (20 / 5)
-#   COMPARE_RELAY_WARMUP    warm-up seconds (3 / 2)
-#   COMPARE_RELAY_ROUNDS    rounds over the relay servers, in turn (2 / 1); the best round is reported
-#   COMPARE_CONNECTIONS     concurrent SMTP sessions (16)
-#   COMPARE_SIZE            message size in bytes (8192)
-#   COMPARE_POSTGRES        also OpenMSS on PostgreSQL, 1 or 0 (1 / 0)
+#   COMPARE_CONNECTIONS     relay connection counts ("1 16 64" / "1 16")
+#   COMPARE_KINDS           relay messages, kind-size ("text-8k text-1m attachment-1m"; kinds: text,
+#                           attachment, pharmacy = a 0.2-3 MiB attachment drawn per message)
+#   COMPARE_BACKENDS        OpenMSS stores ("sqlite postgres" / "sqlite")
+#   COMPARE_RELAY_SECONDS   measured seconds per relay run (10 / 3)
+#   COMPARE_RELAY_WARMUP    warm-up seconds per run (3 / 1); COMPARE_RELAY_FIRST_WARMUP for the first
+#                           run of a freshly started OpenMSS (8 / 3: JIT)
+#   COMPARE_RELAY_ROUNDS    runs per server and row, servers in turn (2 / 1); the best run is reported
+#   COMPARE_CLOSE_RUNS      runs per side when a ratio is close to its target (5 / 5), 0 = never add
+#   COMPARE_CLOSE_BAND      what "close" is, relative to the target (0.15)
+#   COMPARE_CROSS_CONNECTIONS  connection counts of the 8 KiB rows also run with smtp_load.py ("1 16"),
+#                           empty for none; COMPARE_CROSS_ROUNDS runs each (1)
 #   COMPARE_IMAP_MESSAGES   messages in the IMAP mailbox (100000 / 5000)
 #   COMPARE_FETCH           envelopes per FETCH (20000 / 2000)
 #   COMPARE_FETCH_RUNS      measured FETCH runs (10 / 2), COMPARE_SEARCH_RUNS measured SEARCH runs (2 / 1)
+#   COMPARE_IMAP_CLIENTS    concurrent IMAP client counts of the session rows ("1 32"), empty for none
+#   COMPARE_SESSION_SECONDS measured seconds per session run (10 / 4), COMPARE_SESSION_RUNS runs (2 / 1)
 #   COMPARE_WRITE_DOC       write the section into docs/benchmarks.md, 1 or 0 (1 / 0)
 #   COMPARE_SKIP_RELAY=1, COMPARE_SKIP_IMAP=1  run one half only (the section then has only the other)
 #   COMPARE_RESULTS=FILE    also keep the raw result lines there (report.py FILE rebuilds the section)
@@ -25,30 +51,43 @@
 # Needs root (or sudo) only to install postfix and dovecot-imapd when missing and to run them:
 # both run from private configuration folders in a temporary folder, on free loopback ports, and
 # are stopped on exit; the machine's own mail setup (/etc/postfix, /etc/dovecot, services) is not
-# touched and no system daemon is started. Not part of the test suite.
+# touched and no system daemon is started. Not part of the test suite. Disk: a full run needs about
+# 10 GB free in /tmp at its peak (the 1 MiB rows' messages, deleted after each row).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 source eng/postgres.sh
 
 if [ "${COMPARE_QUICK:-0}" = 1 ]; then
-  d_seconds=5 d_warmup=2 d_rounds=1 d_pg=0 d_messages=5000 d_fetch=2000 d_fetch_runs=2 d_search_runs=1 d_doc=0
+  d_seconds=3 d_warmup=1 d_first=3 d_rounds=1 d_conns="1 16" d_backends=sqlite d_messages=5000 d_fetch=2000 d_fetch_runs=2
+  d_search_runs=1 d_session_seconds=4 d_session_runs=1 d_doc=0
 else
-  d_seconds=20 d_warmup=3 d_rounds=2 d_pg=1 d_messages=100000 d_fetch=20000 d_fetch_runs=10 d_search_runs=2 d_doc=1
+  d_seconds=10 d_warmup=3 d_first=8 d_rounds=2 d_conns="1 16 64" d_backends="sqlite postgres" d_messages=100000 d_fetch=20000 d_fetch_runs=10
+  d_search_runs=2 d_session_seconds=10 d_session_runs=2 d_doc=1
 fi
 relay_seconds=${COMPARE_RELAY_SECONDS:-$d_seconds}
 relay_warmup=${COMPARE_RELAY_WARMUP:-$d_warmup}
+first_warmup=${COMPARE_RELAY_FIRST_WARMUP:-$d_first}
 relay_rounds=${COMPARE_RELAY_ROUNDS:-$d_rounds}
-connections=${COMPARE_CONNECTIONS:-16}
-size=${COMPARE_SIZE:-8192}
-with_postgres=${COMPARE_POSTGRES:-$d_pg}
+relay_connections=${COMPARE_CONNECTIONS:-$d_conns}
+relay_kinds=${COMPARE_KINDS:-text-8k text-1m attachment-1m}
+backends=${COMPARE_BACKENDS:-$d_backends}
+close_runs=${COMPARE_CLOSE_RUNS:-5}
+close_band=${COMPARE_CLOSE_BAND:-0.15}
+cross_connections=${COMPARE_CROSS_CONNECTIONS-1 16}
+cross_rounds=${COMPARE_CROSS_ROUNDS:-1}
 imap_messages=${COMPARE_IMAP_MESSAGES:-$d_messages}
 fetch=${COMPARE_FETCH:-$d_fetch}
 fetch_runs=${COMPARE_FETCH_RUNS:-$d_fetch_runs}
 search_runs=${COMPARE_SEARCH_RUNS:-$d_search_runs}
+imap_clients=${COMPARE_IMAP_CLIENTS-1 32}
+session_seconds=${COMPARE_SESSION_SECONDS:-$d_session_seconds}
+session_runs=${COMPARE_SESSION_RUNS:-$d_session_runs}
 write_doc=${COMPARE_WRITE_DOC:-$d_doc}
 skip_relay=${COMPARE_SKIP_RELAY:-0}
 skip_imap=${COMPARE_SKIP_IMAP:-0}
+# Mailboxes dr0.. on both relays: one per session of the largest row.
+max_connections=$(tr ' ' '\n' <<<"$relay_connections $cross_connections" | grep -E '^[0-9]+$' | sort -n | tail -1)
 # One message in 25,000 carries the rare word (4 in 100,000); fewer messages keep about 4 of them.
 needle_period=$(( imap_messages >= 100000 ? 25000 : (imap_messages / 4 > 0 ? imap_messages / 4 : 1) ))
 
@@ -88,7 +127,8 @@ work=$(mktemp -d /tmp/openmss-compare.XXXXXX)
 chmod 755 "$work" # postfix, dovecot and nobody must traverse it
 results=$work/results.txt
 : >"$results"
-declare -A relay_port=() relay_pids=()
+declare -A relay_port=() relay_pids=() relay_warm=()
+openmss_db=
 openmss_pids=() # OpenMSS relay servers, stopped at the end
 imap_pid=
 postfix_dir=
@@ -150,7 +190,7 @@ chmod 644 "$pki"/*.pem "$ca_pem"
   echo "version dovecot=$(dovecot --version 2>/dev/null)"
   echo "version dotnet=$(dotnet --version)"
   echo "version openmss=${COMPARE_REVISION:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}"
-  echo "params connections=$connections size=$size relay_seconds=$relay_seconds relay_warmup=$relay_warmup relay_rounds=$relay_rounds imap_messages=$imap_messages fetch=$fetch fetch_runs=$fetch_runs search_runs=$search_runs needle_period=$needle_period"
+  echo "params connections=${relay_connections// /,} kinds=${relay_kinds// /,} backends=${backends// /,} relay_seconds=$relay_seconds relay_warmup=$relay_warmup first_warmup=$first_warmup relay_rounds=$relay_rounds close_runs=$close_runs close_band=$close_band cross_connections=${cross_connections// /,} cross_rounds=$cross_rounds imap_messages=$imap_messages fetch=$fetch fetch_runs=$fetch_runs search_runs=$search_runs imap_clients=${imap_clients// /,} session_seconds=$session_seconds session_runs=$session_runs needle_period=$needle_period"
 } >>"$results"
 
 # Does a server refuse a peer that has no client certificate? (The same mutual-TLS requirement.)
@@ -190,15 +230,18 @@ PY
 }
 
 # --- Relay: OpenMSS ---------------------------------------------------------------------------
-start_openmss_relay() { # backend
-  local backend=$1 dir=$work/openmss-$1 port web storage pid
+declare -A mtls_checked=()
+start_openmss_relay() { # backend row: a fresh operator with an empty store and dr0..dr<max> mailboxes
+  local backend=$1 row=$2 dir=$work/openmss-$1-$2 port web connection pid
   mkdir -p "$dir"
   port=$(free_port)
   web=$(free_port)
   if [ "$backend" = postgres ]; then
-    storage="\"provider\": \"postgres\", \"connectionString\": \"$OPENMSS_TEST_POSTGRES\", \"encryptionKeyFile\": \"message.key\""
+    openmss_db=openmss_${row//[^a-z0-9]/_}
+    _run_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$openmss_db"
+    connection=${OPENMSS_TEST_POSTGRES/Database=postgres/Database=$openmss_db}
   else
-    storage="\"provider\": \"sqlite\", \"connectionString\": \"openmss.db\", \"encryptionKeyFile\": \"message.key\""
+    connection=$dir/openmss.db
   fi
   cat >"$dir/operator.json" <<EOF
 {
@@ -207,34 +250,74 @@ start_openmss_relay() { # backend
   "hostName": "mx.medecin.mssante.fr",
   "relay": { "listen": "127.0.0.1:$port", "maxSessions": 1000 },
   "web": { "listen": "127.0.0.1:$web" },
-  "storage": { $storage },
+  "storage": { "provider": "$backend", "connectionString": "$connection", "encryptionKeyFile": "$dir/message.key" },
   "tls": { "certificate": "$pki/medecin.pem", "key": "$pki/medecin.key", "trustAnchor": "$ca_pem" },
   "whitelist": { "source": "$pki/whitelist.xml" },
   "routing": { "mode": "table" }
 }
 EOF
-  for ((i = 0; i < connections; i++)); do
-    "${cli[@]}" mailbox create --config "$dir/operator.json" "dr$i@medecin.mssante.fr" >/dev/null
-  done
+  "${compare[@]}" mailboxes --provider "$backend" --connection "$connection" --key "$dir/message.key" --count "$max_connections"
   say "Relay: OpenMSS ($backend) on 127.0.0.1:$port"
   "${cli[@]}" serve --config "$dir/operator.json" >"$dir/serve.log" 2>&1 &
   pid=$!
   openmss_pids+=("$pid")
   wait_port 127.0.0.1 "$port" 60
-  check_mtls "openmss-$backend" "$port"
+  if [ -z "${mtls_checked[$backend]:-}" ]; then
+    check_mtls "openmss-$backend" "$port"
+    mtls_checked[$backend]=1
+  fi
   relay_port[openmss-$backend]=$port
   relay_pids[openmss-$backend]=$pid
+  relay_warm[openmss-$backend]=0
   # On PostgreSQL the server is OpenMSS and the database: count the CPU of both.
   if [ "$backend" = postgres ]; then relay_pids[openmss-$backend]="$pid,$(head -1 "$pg_dir/data/postmaster.pid")"; fi
 }
 
-run_relay() { # label [extra relay-external options]
-  local label=$1
-  shift
-  say "Relay: $label, ${relay_seconds} s"
+stop_openmss_relays() { # and delete what they stored
+  local pid
+  for pid in "${openmss_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  openmss_pids=()
+  rm -rf "$work"/openmss-sqlite-* "$work"/openmss-postgres-*
+  if [ -n "${openmss_db:-}" ]; then
+    _run_pg "$pg_bin/dropdb" -h 127.0.0.1 -p "$pg_port" -U postgres --force "$openmss_db" || true
+    openmss_db=
+  fi
+}
+
+kind_of() { echo "${1%-*}"; } # text-8k -> text
+size_of() { # text-8k -> 8192, attachment-1m -> 1048576
+  local n=${1##*-}
+  case $n in
+    *k) echo $(( ${n%k} * 1024 )) ;;
+    *m) echo $(( ${n%m} * 1024 * 1024 )) ;;
+    *) echo "$n" ;;
+  esac
+}
+
+run_relay() { # label row connections [extra relay-external options]
+  local label=$1 row=$2 conns=$3 warm=$relay_warmup
+  shift 3
+  # The first run on a freshly started OpenMSS also warms its JIT.
+  if [ "${relay_warm[$label]:-1}" = 0 ]; then warm=$first_warmup; relay_warm[$label]=1; fi
+  say "Relay: $label, $row, $conns connection(s), ${relay_seconds} s"
   "${bench[@]}" relay-external --label "$label" --target "127.0.0.1:${relay_port[$label]}" \
-    --cert "$pki/pharmacien.pem" --key "$pki/pharmacien.key" --anchor "$ca_pem" --connections "$connections" --size "$size" \
-    --seconds "$relay_seconds" --warmup "$relay_warmup" --server-pid "${relay_pids[$label]}" "$@" | tee -a "$results"
+    --cert "$pki/pharmacien.pem" --key "$pki/pharmacien.key" --anchor "$ca_pem" --connections "$conns" \
+    --kind "$(kind_of "$row")" --size "$(size_of "$row")" --seconds "$relay_seconds" --warmup "$warm" \
+    --server-pid "${relay_pids[$label]}" "$@" | tee -a "$results"
+}
+
+run_relay_label() { # label row connections: Postfix waits for its deliveries
+  if [ "$1" = postfix ]; then run_relay "$1" "$2" "$3" --delivered-dir "$postfix_dir/vmail"; else run_relay "$1" "$2" "$3"; fi
+}
+
+run_cross_check() { # label row connections: the other client, on the same messages
+  local label=$1 row=$2 conns=$3 dir=$work/messages/$2
+  [ -d "$dir" ] || "${bench[@]}" messages --out "$dir" --kind "$(kind_of "$row")" --size "$(size_of "$row")" >/dev/null
+  say "Relay: $label, $row, $conns connection(s), ${relay_seconds} s, smtp_load.py"
+  python3 "$repo/bench/OpenMss.Bench.Compare/smtp_load.py" --label "$label" --target "127.0.0.1:${relay_port[$label]}" \
+    --cert "$pki/pharmacien.pem" --key "$pki/pharmacien.key" --anchor "$ca_pem" --messages "$dir" --kind "$(kind_of "$row")" \
+    --size "$(size_of "$row")" --connections "$conns" --seconds "$relay_seconds" --warmup "$relay_warmup" \
+    --server-pid "${relay_pids[$label]}" | tee -a "$results"
 }
 
 # --- Relay: Postfix -------------------------------------------------------------------------
@@ -283,7 +366,7 @@ smtpd_tls_protocols = >=TLSv1.2
 smtpd_tls_mandatory_protocols = >=TLSv1.2
 smtpd_tls_loglevel = 1
 EOF
-  for ((i = 0; i < connections; i++)); do echo "dr$i@medecin.mssante.fr dr$i/"; done >"$dir/etc/vmailbox"
+  for ((i = 0; i < max_connections; i++)); do echo "dr$i@medecin.mssante.fr dr$i/"; done >"$dir/etc/vmailbox"
   cat >"$dir/etc/master.cf" <<EOF
 127.0.0.1:$port inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
@@ -312,6 +395,15 @@ EOF
   check_mtls postfix "$port"
   relay_port[postfix]=$port
   relay_pids[postfix]=$(tr -d ' ' <"$dir/queue/pid/master.pid")
+}
+
+postfix_empty() { # waits until Postfix's queue is empty, then empties its Maildirs
+  local tries=0
+  while [ -n "$(as_root find "$postfix_dir/queue/maildrop" "$postfix_dir/queue/incoming" "$postfix_dir/queue/active" "$postfix_dir/queue/deferred" -type f -print -quit 2>/dev/null)" ]; do
+    [ $((tries++)) -ge 600 ] && { echo "Postfix's queue is still not empty after 5 minutes" >&2; return 1; }
+    sleep 0.5
+  done
+  as_root find "$postfix_dir/vmail" -mindepth 1 -delete
 }
 
 postfix_tls_report() {
@@ -360,6 +452,14 @@ service imap-login {
     port = $dovecot_port
     ssl = yes
   }
+  # Dovecot's "high-performance" login mode (one process serves many connections), not one process
+  # per connection: the faster of its two documented set-ups for the concurrent-session rows.
+  service_count = 0
+  process_min_avail = $(nproc)
+}
+protocol imap {
+  # The session rows log in many clients at once as the same user from the same address.
+  mail_max_userip_connections = 1000
 }
 EOF
   echo "bench:{PLAIN}bench" >"$dir/users"
@@ -411,7 +511,9 @@ imap_compare() {
   start_openmss_imap
   say "IMAP: measuring both, in turn"
   "${compare[@]}" imap-client --targets "dovecot:$dovecot_port:$dovecot_master,openmss:$openmss_imap_port:$imap_pid" \
-    --user bench --password bench --fetch "$fetch" --runs "$fetch_runs" --search-runs "$search_runs" --bytes "$imap_bytes" | tee -a "$results"
+    --user bench --password bench --fetch "$fetch" --runs "$fetch_runs" --search-runs "$search_runs" --bytes "$imap_bytes" \
+    --session-clients "${imap_clients// /,}" --session-seconds "$session_seconds" --session-runs "$session_runs" \
+    --close-runs "$close_runs" --close-band "$close_band" | tee -a "$results"
   exec 7>&-
   wait "$imap_pid" || true
   imap_pid=
@@ -420,27 +522,40 @@ imap_compare() {
 }
 
 if [ "$skip_relay" != 1 ]; then
-  # All servers up, idle but the one measured; rounds alternate between them so that other work
-  # on the machine does not fall on one side only.
-  labels=(openmss-sqlite)
-  start_openmss_relay sqlite
-  if [ "$with_postgres" = 1 ]; then
+  # Postfix runs throughout; each row gets fresh OpenMSS servers, idle but the one measured. Runs
+  # alternate between the servers so that other work on the machine does not fall on one side only.
+  if [[ " $backends " == *" postgres "* ]]; then
     start_throwaway_postgres
     trap cleanup EXIT # start_throwaway_postgres sets its own EXIT trap; cleanup also stops it
     echo "version postgres=$("$pg_bin/postgres" --version | awk '{print $3}')" >>"$results"
-    start_openmss_relay postgres
-    labels+=(openmss-postgres)
   fi
   start_postfix
-  labels+=(postfix)
-  for ((round = 1; round <= relay_rounds; round++)); do
-    for label in "${labels[@]}"; do
-      if [ "$label" = postfix ]; then run_relay postfix --delivered-dir "$postfix_dir/vmail"; else run_relay "$label"; fi
+  for row in $relay_kinds; do
+    for conns in $relay_connections; do
+      labels=()
+      for backend in $backends; do
+        start_openmss_relay "$backend" "$row-$conns"
+        labels+=("openmss-$backend")
+      done
+      labels+=(postfix)
+      for ((round = 1; round <= relay_rounds; round++)); do
+        for label in "${labels[@]}"; do run_relay_label "$label" "$row" "$conns"; done
+      done
+      # Close to its target: more runs, in turn, until each side has close_runs (their medians decide).
+      while need=$(python3 "$repo/bench/OpenMss.Bench.Compare/report.py" --need "$results" "$row" "$conns" "$close_runs" "$close_band"); [ -n "$need" ]; do
+        say "Relay: $row, $conns connection(s) is close to its target: more runs of $need"
+        for label in $need; do run_relay_label "$label" "$row" "$conns"; done
+      done
+      if [ "$row" = text-8k ] && [[ " $cross_connections " == *" $conns "* ]]; then
+        for ((round = 1; round <= cross_rounds; round++)); do
+          for label in "${labels[@]}"; do run_cross_check "$label" "$row" "$conns"; done
+        done
+      fi
+      stop_openmss_relays
+      postfix_empty
     done
   done
   postfix_tls_report
-  for pid in "${openmss_pids[@]}"; do kill "$pid"; wait "$pid" || true; done
-  openmss_pids=()
   as_root postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1 || true
   postfix_dir=
   stop_throwaway_postgres

@@ -6,6 +6,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
 using MailKit.Security;
+using OpenMss.Bench.Messages;
 using OpenMss.Core;
 using OpenMss.Imap.Server;
 using OpenMss.Storage;
@@ -26,6 +27,15 @@ using StoreFlags = OpenMss.Storage.MessageFlags;
 //                 on each server in turn, run after run:
 //                 OpenMss.Bench.Compare imap-client --targets dovecot:PORT:PID,openmss:PORT:PID
 //                 [--user bench] [--password bench] [--fetch 20000] [--runs 5] [--search-runs 2] [--bytes B]
+//                 [--session-clients 1,32] [--session-seconds 10] [--session-warmup 2] [--session-runs 2]
+//                 [--close-runs 5] [--close-band 0.15]
+//                 Sessions: N clients at once, each repeating a whole client session (TLS, LOGIN,
+//                 SELECT INBOX, FETCH of the headers of the 1,000 newest messages, FETCH of one whole
+//                 message, UID SEARCH BODY of a common word among those 1,000, LOGOUT), raw line client.
+//                 Where OpenMSS / Dovecot is within --close-band of its target (FETCH 1x, body SEARCH
+//                 10x, sessions 1x), runs are added until each side has --close-runs, whose median decides.
+//   mailboxes     creates dr0..dr<N-1>@medecin.mssante.fr in an operator's store before it is served:
+//                 OpenMss.Bench.Compare mailboxes --provider sqlite|postgres --connection CS --key FILE --count N
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var arguments = Args.Parse(args);
@@ -34,6 +44,7 @@ return arguments.Command switch
     "maildir" => Compare.WriteMaildir(arguments),
     "openmss-imap" => await Compare.ServeOpenMssAsync(arguments),
     "imap-client" => await Compare.MeasureImapAsync(arguments),
+    "mailboxes" => await Compare.CreateMailboxesAsync(arguments),
     _ => Usage(),
 };
 
@@ -141,6 +152,24 @@ internal static class Compare
         }
     }
 
+    public static async Task<int> CreateMailboxesAsync(Args arguments)
+    {
+        var count = arguments.GetInt("count", 64);
+        var domain = arguments.Get("domain", "medecin.mssante.fr");
+        await using var store = await MailStoreFactory.OpenAsync(new StorageOptions
+        {
+            Provider = arguments.Get("provider", "sqlite"),
+            ConnectionString = arguments.Get("connection", ""),
+            EncryptionKeyFile = arguments.Get("key", ""),
+        });
+        for (var i = 0; i < count; i++)
+        {
+            await store.CreateMailboxAsync(new NewMailbox($"dr{i}@{domain}", MailboxKind.Personal));
+        }
+
+        return 0;
+    }
+
     public static async Task<int> MeasureImapAsync(Args arguments)
     {
         var fetch = arguments.GetInt("fetch", 20_000);
@@ -149,6 +178,13 @@ internal static class Compare
         var bytes = long.Parse(arguments.Get("bytes", "0"), CultureInfo.InvariantCulture);
         var user = arguments.Get("user", "bench");
         var password = arguments.Get("password", "bench");
+        var closeRuns = arguments.GetInt("close-runs", 5);
+        var closeBand = double.Parse(arguments.Get("close-band", "0.15"), CultureInfo.InvariantCulture);
+        var sessionClients = arguments.Get("session-clients", "1,32").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+        var sessionSeconds = double.Parse(arguments.Get("session-seconds", "10"), CultureInfo.InvariantCulture);
+        var sessionWarmup = double.Parse(arguments.Get("session-warmup", "2"), CultureInfo.InvariantCulture);
+        var sessionRuns = arguments.GetInt("session-runs", 2);
 
         // label:port:pid,label:port:pid — every measurement runs on each server in turn, run after
         // run, so that a burst of other work on the machine does not land on one side only.
@@ -168,7 +204,7 @@ internal static class Compare
             var raw = await RawImapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
             await raw.CommandAsync($"LOGIN {user} {password}");
             await raw.CommandAsync("SELECT INBOX");
-            targets.Add(new Target(parts[0], int.Parse(parts[2], CultureInfo.InvariantCulture), client, raw));
+            targets.Add(new Target(parts[0], port, int.Parse(parts[2], CultureInfo.InvariantCulture), client, raw));
         }
 
         var last = Math.Min(fetch, targets.Min(t => t.Client.Inbox.Count)) - 1;
@@ -182,7 +218,8 @@ internal static class Compare
             await t.Raw.CommandAsync(command, keepUntagged: false);
         }
 
-        for (var i = 0; i < runs; i++)
+        // The raw FETCH is the row (the server's speed); the MailKit one runs alongside.
+        for (var i = 0; i < runs || i < ExtraRuns(targets, "fetch_envelopes_raw", 1.0, closeRuns, closeBand); i++)
         {
             foreach (var t in targets)
             {
@@ -206,10 +243,10 @@ internal static class Compare
         foreach (var t in targets)
         {
             var (times, cpus) = t.Results["fetch_envelopes"];
-            Report($"imap label={t.Label} op=fetch_envelopes messages={last + 1} envelopes={t.Envelopes} best={times.Min():F3}s median={Median(times):F3}s " +
+            Report($"imap label={t.Label} op=fetch_envelopes messages={last + 1} envelopes={t.Envelopes} runs={times.Count} best={times.Min():F3}s median={Median(times):F3}s " +
                    $"server_cpu_median={Median(cpus):F2}s rate={(last + 1) / times.Min():F0}/s");
             (times, cpus) = t.Results["fetch_envelopes_raw"];
-            Report($"imap label={t.Label} op=fetch_envelopes_raw messages={last + 1} responses={t.Responses} response_bytes={t.ResponseBytes} best={times.Min():F3}s " +
+            Report($"imap label={t.Label} op=fetch_envelopes_raw messages={last + 1} responses={t.Responses} response_bytes={t.ResponseBytes} runs={times.Count} best={times.Min():F3}s " +
                    $"median={Median(times):F3}s server_cpu_median={Median(cpus):F2}s rate={(last + 1) / times.Min():F0}/s");
         }
 
@@ -220,7 +257,7 @@ internal static class Compare
                 await t.Client.Inbox.SearchAsync(SearchQuery.BodyContains(word)); // warm-up: page cache, JIT
             }
 
-            for (var i = 0; i < searchRuns; i++)
+            for (var i = 0; i < searchRuns || i < ExtraRuns(targets, op, 10.0, closeRuns, closeBand); i++)
             {
                 foreach (var t in targets)
                 {
@@ -235,8 +272,34 @@ internal static class Compare
             foreach (var t in targets)
             {
                 var (times, cpus) = t.Results[op];
-                Report($"imap label={t.Label} op={op} word={word} messages={t.Client.Inbox.Count} bytes={bytes} matches={t.Matches} best={times.Min():F3}s " +
+                Report($"imap label={t.Label} op={op} word={word} messages={t.Client.Inbox.Count} bytes={bytes} matches={t.Matches} runs={times.Count} best={times.Min():F3}s " +
                        $"median={Median(times):F3}s server_cpu_median={Median(cpus):F2}s rate={bytes / 1e6 / times.Min():F0}MB/s");
+            }
+        }
+
+        foreach (var clients in sessionClients)
+        {
+            var op = string.Create(CultureInfo.InvariantCulture, $"sessions_{clients}");
+            var inbox = targets.Min(t => t.Client.Inbox.Count);
+            for (var i = 0; i < sessionRuns || i < ExtraRuns(targets, op, 1.0, closeRuns, closeBand); i++)
+            {
+                foreach (var t in targets)
+                {
+                    var run = await SessionLoad.RunAsync(new IPEndPoint(IPAddress.Loopback, t.Port), user, password, inbox, clients,
+                        TimeSpan.FromSeconds(sessionWarmup), TimeSpan.FromSeconds(sessionSeconds), () => ProcessTreeCpu.Seconds(t.Pid));
+                    // Stored as "time" = 1 / rate so that best/median read like the other rows; reported as rates.
+                    t.Add(op, 1 / Math.Max(run.SessionsPerSecond, 1e-9), run.ServerCpuSeconds / Math.Max(1, run.Sessions));
+                    t.Sessions[op] = run;
+                }
+            }
+
+            foreach (var t in targets)
+            {
+                var (times, cpus) = t.Results[op];
+                var run = t.Sessions[op];
+                Report($"imap label={t.Label} op={op} clients={clients} runs={times.Count} best_rate={1 / times.Min():F1}/s median_rate={1 / Median(times):F1}/s " +
+                       $"server_cpu_per_session_median={Median(cpus) * 1000:F1}ms p50={run.P50 * 1000:F0}ms p99={run.P99 * 1000:F0}ms " +
+                       $"headers={run.HeadersPerSession} body_bytes={run.BodyBytes} matches={run.Matches}");
             }
         }
 
@@ -252,9 +315,11 @@ internal static class Compare
     }
 
     /// <summary>One server under measurement: its sessions and what was measured on it.</summary>
-    private sealed class Target(string label, int pid, ImapClient client, RawImapClient raw)
+    private sealed class Target(string label, int port, int pid, ImapClient client, RawImapClient raw)
     {
         public string Label { get; } = label;
+
+        public int Port { get; } = port;
 
         public int Pid { get; } = pid;
 
@@ -263,6 +328,8 @@ internal static class Compare
         public RawImapClient Raw { get; } = raw;
 
         public Dictionary<string, (List<double> Times, List<double> Cpus)> Results { get; } = [];
+
+        public Dictionary<string, SessionLoad.Result> Sessions { get; } = [];
 
         public int Envelopes { get; set; }
 
@@ -283,6 +350,24 @@ internal static class Compare
             lists.Times.Add(seconds);
             lists.Cpus.Add(cpu);
         }
+    }
+
+    /// <summary>
+    /// How many runs <paramref name="op"/> needs on each side: <paramref name="closeRuns"/> when the
+    /// ratio of the first target (the peer) to the second (OpenMSS) measured so far, from the best
+    /// runs or from the medians, is within <paramref name="band"/> of <paramref name="target"/>, else 0.
+    /// The stored values are times (sessions store 1 / rate), so the ratio is peer / OpenMSS either way.
+    /// </summary>
+    private static int ExtraRuns(List<Target> targets, string op, double target, int closeRuns, double band)
+    {
+        if (targets.Count != 2 || !targets[0].Results.TryGetValue(op, out var peer) || !targets[1].Results.TryGetValue(op, out var ours)
+            || peer.Times.Count == 0 || ours.Times.Count == 0)
+        {
+            return 0;
+        }
+
+        bool Close(double ratio) => Math.Abs(ratio / target - 1) <= band;
+        return Close(peer.Times.Min() / ours.Times.Min()) || Close(Median(peer.Times) / Median(ours.Times)) ? closeRuns : 0;
     }
 
     private static double Median(List<double> values)

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using OpenMss.Bench.Messages;
 using OpenMss.Core;
 using OpenMss.Imap.Server;
 using OpenMss.Storage;
@@ -634,5 +635,5 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     }
 }
 
-// MessageGenerator, RawImapClient, BenchAuthenticator and Args are shared with bench/OpenMss.Bench.Compare
-// (linked in the project file).
+// RawImapClient, BenchAuthenticator and Args are shared with bench/OpenMss.Bench.Compare (linked in the project file);
+// MessageGenerator is bench/OpenMss.Bench.Messages.

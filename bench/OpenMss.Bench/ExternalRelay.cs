@@ -7,6 +7,7 @@ using OpenMss.Benchmarks;
 /// <summary>
 /// The relay load of <c>OpenMss.Bench relay</c> (same <see cref="RelayLoad"/>, same message) sent
 /// to a server in another process: an OpenMSS operator started by <c>openmss serve</c>, or Postfix.
+/// The messages come from <see cref="BenchMessages"/> (<c>--kind</c>, <c>--size</c>, <c>--seed</c>).
 /// The server's CPU is read from /proc (utime+stime of the process, of its live descendants and of
 /// the children it has reaped), so the load generator's own CPU is not counted.
 /// </summary>
@@ -26,6 +27,8 @@ internal static class ExternalRelay
         var sender = arguments.Get("from", "claire.martin@pharmacien.mssante.fr");
         var connections = int.Parse(arguments.Get("connections", "16"), CultureInfo.InvariantCulture);
         var size = int.Parse(arguments.Get("size", "8192"), CultureInfo.InvariantCulture);
+        var kind = arguments.Get("kind", "text");
+        var messages = BenchMessages.Create(arguments);
         var seconds = double.Parse(arguments.Get("seconds", "20"), CultureInfo.InvariantCulture);
         var warmup = double.Parse(arguments.Get("warmup", "3"), CultureInfo.InvariantCulture);
         // Several roots when the server is several programs (OpenMSS and its PostgreSQL): "pid,pid".
@@ -51,6 +54,7 @@ internal static class ExternalRelay
             Sender = sender,
             Connections = connections,
             MessageSize = size,
+            MessageSet = messages,
             Warmup = TimeSpan.FromSeconds(warmup),
             Duration = TimeSpan.FromSeconds(seconds),
             WindowStarting = () => serverCpu0 = ProcessTreeCpu.Seconds(serverPids),
@@ -85,11 +89,13 @@ internal static class ExternalRelay
 
         var serverCpuAll = ProcessTreeCpu.Seconds(serverPids) - serverCpu0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"relay_external label={label} target={target} connections={connections} size={size} seconds={elapsed:F1} messages={inWindow} " +
+            $"relay_external client=project label={label} target={target} kind={kind} connections={connections} size={size} " +
+            $"mean_size={messages.Average(m => m.Length):F0} seconds={elapsed:F1} messages={inWindow} " +
             $"rate={inWindow / elapsed:F0}/s server_cpu_per_message={serverCpuWindow * 1000 / Math.Max(1, inWindow):F2}ms " +
             $"server_cpu_per_message_delivered={serverCpuAll * 1000 / Math.Max(1, total):F2}ms drain_after_window={drain:F1}s " +
             $"delivered_rate={total / (elapsed + drain):F0}/s server_cores={serverCpuWindow / elapsed:F2} " +
-            $"client_cpu_per_message={clientCpu * 1000 / Math.Max(1, inWindow):F2}ms p50={result.P50.TotalMilliseconds:F1}ms p99={result.P99.TotalMilliseconds:F1}ms"));
+            $"client_cpu_per_message={clientCpu * 1000 / Math.Max(1, inWindow):F2}ms p50={result.P50.TotalMilliseconds:F1}ms p99={result.P99.TotalMilliseconds:F1}ms " +
+            $"data_p50={result.DataP50.TotalMilliseconds:F1}ms data_p99={result.DataP99.TotalMilliseconds:F1}ms"));
         return 0;
     }
 

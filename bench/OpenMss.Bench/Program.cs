@@ -12,17 +12,26 @@ using OpenMss.Benchmarks;
 //        OpenMss.Bench relay-external --target 127.0.0.1:2525 --cert client.pem --key client.key --anchor ca.pem
 //              [--rcpt-domain medecin.mssante.fr] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]
 //              [--server-pid PID[,PID]] [--delivered-dir DIR] [--label NAME]
+//              [--kind text|attachment|pharmacy] [--seed 1] [--variants 8]
 //   The same clients against any server (another OpenMSS process, Postfix, ...): bench/compare.sh.
+//        OpenMss.Bench messages --out DIR [--kind text] [--size 8192] [--seed 1] [--variants 8]
+//   Writes the same messages as files (DIR/0.eml, ...) for another client (bench/smtp_load.py).
 var arguments = Args.Parse(args);
 if (arguments.Command == "relay-external")
 {
     return await ExternalRelay.RunAsync(arguments);
 }
 
+if (arguments.Command == "messages")
+{
+    return BenchMessages.Write(arguments);
+}
+
 if (arguments.Command != "relay")
 {
     Console.Error.WriteLine("usage: OpenMss.Bench relay [--backend sqlite|postgres] [--connections 16] [--size 8192] [--seconds 20] [--warmup 3]");
-    Console.Error.WriteLine("       OpenMss.Bench relay-external --target host:port --cert client.pem --key client.key --anchor ca.pem [--server-pid PID] [--delivered-dir DIR] ...");
+    Console.Error.WriteLine("       OpenMss.Bench relay-external --target host:port --cert client.pem --key client.key --anchor ca.pem [--server-pid PID] [--delivered-dir DIR] [--kind text|attachment|pharmacy] ...");
+    Console.Error.WriteLine("       OpenMss.Bench messages --out DIR [--kind text|attachment|pharmacy] [--size 8192] [--seed 1] [--variants 8]");
     return 2;
 }
 

@@ -34,6 +34,13 @@ public sealed record RelayLoadOptions
     /// <summary>Approximate size of each message in bytes.</summary>
     public int MessageSize { get; init; } = 8192;
 
+    /// <summary>
+    /// The messages to send instead of <see cref="RelayMessages.Build"/> of <see cref="MessageSize"/>:
+    /// each session sends them in turn, session <c>i</c> starting with message <c>i</c>. Each must end
+    /// in CRLF and have no line starting with a dot (sent as is in DATA).
+    /// </summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>>? MessageSet { get; init; }
+
     /// <summary>Load before the measured window (connections, caches, JIT); not counted.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
@@ -119,6 +126,12 @@ public sealed record RelayLoadResult(
 
     /// <summary>Process CPU milliseconds per accepted message.</summary>
     public double CpuMillisecondsPerMessage => ProcessCpu.TotalMilliseconds / Math.Max(1, Messages);
+
+    /// <summary>Median time from the end of the data (the final dot sent) to the server's <c>250</c>, inside the window.</summary>
+    public TimeSpan DataP50 { get; init; }
+
+    /// <summary>99th percentile of that time.</summary>
+    public TimeSpan DataP99 { get; init; }
 }
 
 /// <summary>
@@ -136,9 +149,10 @@ public static class RelayLoad
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var validator = new TrustValidator(options.TrustAnchor);
-        var message = RelayMessages.Build(options.MessageSize);
+        IReadOnlyList<ReadOnlyMemory<byte>> messages = options.MessageSet is { Count: > 0 } set ? set : [RelayMessages.Build(options.MessageSize)];
         var connections = options.Connections;
         var latencies = Enumerable.Range(0, connections).Select(_ => new List<double>(10_000)).ToArray();
+        var dataLatencies = Enumerable.Range(0, connections).Select(_ => new List<double>(10_000)).ToArray();
         long sent = 0;
         long windowStart = long.MaxValue;
         var measuring = false;
@@ -166,15 +180,16 @@ public static class RelayLoad
             var client = clients[i]!;
             var rcpt = options.Recipient?.Invoke(i) ?? $"dr{i}@{options.RecipientDomain}";
             var watch = new Stopwatch();
-            while (!stop.IsCancellationRequested)
+            for (var n = i; !stop.IsCancellationRequested; n++)
             {
                 watch.Restart();
                 // Not cancelled mid-transaction: a message half sent would be neither counted nor refused.
-                await client.SendMessageAsync(options.Sender, rcpt, message, CancellationToken.None).ConfigureAwait(false);
+                var afterData = await client.SendMessageAsync(options.Sender, rcpt, messages[n % messages.Count], CancellationToken.None).ConfigureAwait(false);
                 var total = Interlocked.Increment(ref sent);
                 if (Volatile.Read(ref measuring))
                 {
                     latencies[i].Add(watch.Elapsed.TotalMilliseconds);
+                    dataLatencies[i].Add(afterData.TotalMilliseconds);
                     if (options.Messages is { } wanted && total - Interlocked.Read(ref windowStart) >= wanted)
                     {
                         enough.TrySetResult();
@@ -208,9 +223,15 @@ public static class RelayLoad
             await Task.WhenAll(sessions).ConfigureAwait(false);
 
             var all = latencies.SelectMany(l => l).Order().ToArray();
-            TimeSpan Percentile(double p) => all.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(p * all.Length))]);
+            var data = dataLatencies.SelectMany(l => l).Order().ToArray();
+            static TimeSpan Percentile(double[] sorted, double p) =>
+                sorted.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))]);
             var total = Interlocked.Read(ref sent);
-            return new RelayLoadResult(inWindow, elapsed, cpu, Percentile(0.50), Percentile(0.99), total - start, total);
+            return new RelayLoadResult(inWindow, elapsed, cpu, Percentile(all, 0.50), Percentile(all, 0.99), total - start, total)
+            {
+                DataP50 = Percentile(data, 0.50),
+                DataP99 = Percentile(data, 0.99),
+            };
         }
         finally
         {

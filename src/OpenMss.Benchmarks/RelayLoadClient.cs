@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -67,8 +68,9 @@ public sealed class RelayLoadClient : IAsyncDisposable
     }
 
     /// <summary>Sends one message in one pipelined round trip; returns once the server answered 250 to the data.</summary>
+    /// <returns>The time from the end of the data (the final dot flushed) to the <c>250</c>.</returns>
     /// <exception cref="IOException">The server refused a command or closed the connection.</exception>
-    public async Task SendMessageAsync(string from, string to, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    public async Task<TimeSpan> SendMessageAsync(string from, string to, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         await _stream.WriteAsync(Encoding.ASCII.GetBytes($"MAIL FROM:<{from}> SIZE={message.Length}\r\nRCPT TO:<{to}>\r\nDATA\r\n"), cancellationToken).ConfigureAwait(false);
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -78,7 +80,9 @@ public sealed class RelayLoadClient : IAsyncDisposable
         await _stream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
         await _stream.WriteAsync(".\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var dataEnd = Stopwatch.GetTimestamp();
         await ExpectAsync("250", cancellationToken).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(dataEnd);
     }
 
     private async Task CommandAsync(string line, string code, CancellationToken cancellationToken)

@@ -37,8 +37,6 @@ public sealed partial class DemoTrustSpace : IAsyncDisposable
     /// <summary>The patient space (operator of <c>patient.mssante.fr</c>) with the demo patients in its registry.</summary>
     public PatientSpaceNode PatientSpace => _patientSpace!;
 
-    /// <summary>The folder where notification e-mails to patients' personal addresses land as <c>.eml</c> files.</summary>
-    public string InternetMailDirectory => Path.Combine(DataDirectory, "internet-mail");
 
     /// <summary>The identity provider (Pro Santé Connect stand-in).</summary>
     public IdentityProvider Identity { get; private set; } = null!;
@@ -480,7 +478,6 @@ public sealed partial class DemoTrustSpace : IAsyncDisposable
             },
             ["operators"] = operators,
             ["patientSpace"] = patientSpace,
-            ["internetMailDir"] = InternetMailDirectory,
             ["accounts"] = accounts,
         };
 
